@@ -1,0 +1,2 @@
+import { hello } from '@wamesh/core';
+export const greet = (): string => hello('bus');
