@@ -1,0 +1,58 @@
+import type { Envelope, WaEvent } from '@wamesh/core';
+import type { JsMsg } from '@nats-io/jetstream';
+
+/** How to reach NATS; parsed from the environment by each service's env.ts. */
+export interface NatsConfig {
+  servers: string[];
+  /** Connection name shown by the server (service and region). */
+  name: string;
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** Path of a .creds file (JWT + nkey seed). */
+  credsFile?: string;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
+/** Declarative description of one region's JetStream resources (see regionTopology). */
+export interface RegionTopologyOptions {
+  region: string;
+  shards: number;
+  /** Stream replicas: 3 in production, 1 in local dev. */
+  replicas: number;
+  /** Place the region's streams in this NATS cluster (the region's own). */
+  cluster?: string;
+  /** JetStream duplicate window; covers Meta's quick retries. */
+  duplicateWindowMs: number;
+  /** How long input events are kept for replay (default 7 days). */
+  maxAgeMs: number;
+}
+
+/** What ensureTopology did, per resource, and where the server's config drifted. */
+export interface EnsureReport {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  /** Differences that cannot be updated in place (e.g. storage type); left as they are. */
+  drift: { resource: string; field: string; want: unknown; have: unknown }[];
+}
+
+export interface PublishReport {
+  published: number;
+  /** Events JetStream already had within its duplicate window (PubAck.duplicate). */
+  duplicates: number;
+}
+
+/** Durable publish of events; resolves only when every PubAck is in. */
+export interface Publisher {
+  publish(batch: Envelope<WaEvent>[]): Promise<PublishReport>;
+}
+
+/** What the batch handler decided for one message of a fetched batch. */
+export type Disposition =
+  | { kind: 'ack' }
+  | { kind: 'nak'; delayMs: number; reason: string }
+  | { kind: 'dead'; reason: string };
+
+/** Handles one fetched batch of a shard, returning one disposition per message, same order. */
+export type BatchHandler = (shard: number, batch: JsMsg[]) => Promise<Disposition[]>;
