@@ -1,0 +1,40 @@
+// Validates an event read back from the bus (the consumer's edge): what normalize produced.
+import { z } from 'zod';
+import type { WaEvent } from './types.ts';
+import { statusNameSchema } from './webhook.schema.ts';
+
+const base = {
+  id: z.string().regex(/^(msg|status)-[0-9a-f]{32}$/),
+  key: z.string().min(1),
+  shard: z.number().int().nonnegative(),
+  phoneNumberId: z.string().min(1),
+  wabaId: z.string(),
+  timestamp: z.number().int().nonnegative(),
+  wamid: z.string().min(1),
+};
+
+export const messageEventSchema = z.object({
+  ...base,
+  kind: z.literal('msg'),
+  waId: z.string().min(1),
+  type: z.string().min(1),
+  contextWamid: z.string().optional(),
+  contactName: z.string().optional(),
+  message: z.record(z.string(), z.unknown()),
+});
+
+export const statusEventSchema = z.object({
+  ...base,
+  kind: z.literal('status'),
+  status: statusNameSchema,
+  recipientId: z.string().min(1),
+  conversation: z.record(z.string(), z.unknown()).optional(),
+  pricing: z.record(z.string(), z.unknown()).optional(),
+  errors: z.array(z.unknown()).optional(),
+  bizOpaqueCallbackData: z.string().optional(),
+});
+
+export const waEventSchema: z.ZodType<WaEvent> = z.discriminatedUnion('kind', [
+  messageEventSchema,
+  statusEventSchema,
+]);

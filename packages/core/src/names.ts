@@ -1,0 +1,56 @@
+// Shard and NATS names shared by ingress, consumer, cli and infra (see docs/TEAM-NOTES.md).
+import { CoreError } from './errors.ts';
+import type { EventKind } from './types.ts';
+
+const encoder = new TextEncoder();
+
+/** FNV-1a 32-bit over the UTF-8 bytes of `key`, unsigned. */
+export function fnv1a32(key: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of encoder.encode(key)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Shard of a key (wa_id for messages, wamid for statuses). The shard count is a deployment contract. */
+export function shardOf(key: string, shards: number): number {
+  if (!Number.isInteger(shards) || shards < 1) {
+    throw new CoreError('E_SHARDS', `shard count must be a positive integer, got ${shards}`);
+  }
+  return fnv1a32(key) % shards;
+}
+
+const REGION = /^[A-Za-z0-9_-]+$/;
+
+/** A region must be a single NATS subject token. */
+export function assertRegion(region: string): void {
+  if (!REGION.test(region)) {
+    throw new CoreError('E_REGION', `region must match ${REGION}, got ${JSON.stringify(region)}`);
+  }
+}
+
+/** Input subject `wa.<region>.<kind>.<shard>`. */
+export function subjectOf(region: string, kind: EventKind, shard: number): string {
+  assertRegion(region);
+  if (kind !== 'msg' && kind !== 'status') {
+    throw new CoreError('E_KIND', `kind must be msg or status, got ${JSON.stringify(kind)}`);
+  }
+  if (!Number.isInteger(shard) || shard < 0) {
+    throw new CoreError('E_SHARDS', `shard must be a non-negative integer, got ${shard}`);
+  }
+  return `wa.${region}.${kind}.${shard}`;
+}
+
+export interface StreamNames {
+  input: string;
+  output: string;
+  dead: string;
+}
+
+/** Stream names of a region: `WA_<R>`, `WAOUT_<R>`, `WADLQ_<R>` (R upper-cased, non-alphanumerics as `_`). */
+export function streamNames(region: string): StreamNames {
+  const r = region.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return { input: `WA_${r}`, output: `WAOUT_${r}`, dead: `WADLQ_${r}` };
+}

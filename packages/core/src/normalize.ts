@@ -1,0 +1,110 @@
+// Webhook → events: one event per message and per status, across every entry and change.
+import { messageEventId, statusEventId } from './event-id.ts';
+import { shardOf } from './names.ts';
+import type { MessageEvent, StatusEvent, WaEvent } from './types.ts';
+import {
+  type MessagesValue,
+  WABA_OBJECT,
+  type Webhook,
+  type WebhookContact,
+  type WebhookMessage,
+  type WebhookStatus,
+} from './webhook.schema.ts';
+
+export interface Skipped {
+  object?: string;
+  field?: string;
+  reason: string;
+}
+
+export interface Normalized {
+  events: WaEvent[];
+  skipped: Skipped[];
+}
+
+/** Turns a webhook that passed `parseWebhook` into events; what carries none goes to `skipped`. */
+export function normalize(webhook: Webhook, shards: number): Normalized {
+  const events: WaEvent[] = [];
+  const skipped: Skipped[] = [];
+  const object = webhook.object;
+  if (object !== WABA_OBJECT) {
+    skipped.push({ object, reason: `object is not ${WABA_OBJECT}` });
+    return { events, skipped };
+  }
+  for (const entry of webhook.entry) {
+    for (const change of entry.changes) {
+      if (change.field !== 'messages') {
+        skipped.push({ object, field: change.field, reason: 'field is not messages' });
+        continue;
+      }
+      // parseWebhook validated every `messages` value of a WhatsApp webhook.
+      const value = change.value as MessagesValue;
+      const phoneNumberId = value.metadata.phone_number_id;
+      const base = { phoneNumberId, wabaId: entry.id };
+      for (const message of value.messages ?? []) {
+        events.push(messageEvent(message, value.contacts ?? [], base, shards));
+      }
+      for (const status of value.statuses ?? []) {
+        events.push(statusEvent(status, base, shards));
+      }
+      for (const error of value.errors ?? []) {
+        const what = [error.code, error.title, error.message].filter((x) => x !== undefined);
+        skipped.push({ object, field: change.field, reason: `value.errors: ${what.join(' ')}` });
+      }
+    }
+  }
+  return { events, skipped };
+}
+
+type Base = { phoneNumberId: string; wabaId: string };
+
+function messageEvent(
+  message: WebhookMessage,
+  contacts: WebhookContact[],
+  base: Base,
+  shards: number,
+): MessageEvent {
+  const event: MessageEvent = {
+    id: messageEventId(message.id),
+    kind: 'msg',
+    key: message.from,
+    shard: shardOf(message.from, shards),
+    ...base,
+    timestamp: Number(message.timestamp),
+    wamid: message.id,
+    waId: message.from,
+    type: message.type,
+    message: message as Record<string, unknown>,
+  };
+  if (message.context?.id) event.contextWamid = message.context.id;
+  const name = contactNameOf(message.from, contacts);
+  if (name !== undefined) event.contactName = name;
+  return event;
+}
+
+// Contacts' wa_id can differ from `from` (Brazilian numbers gain or lose a digit), so a
+// lone contact is taken as the sender's.
+function contactNameOf(from: string, contacts: WebhookContact[]): string | undefined {
+  const contact = contacts.find((c) => c.wa_id === from) ?? (contacts.length === 1 ? contacts[0] : undefined);
+  return contact?.profile?.name;
+}
+
+function statusEvent(status: WebhookStatus, base: Base, shards: number): StatusEvent {
+  const timestamp = Number(status.timestamp);
+  const event: StatusEvent = {
+    id: statusEventId(status.id, status.status, timestamp, status.recipient_id, status.recipient_participant_id),
+    kind: 'status',
+    key: status.id,
+    shard: shardOf(status.id, shards),
+    ...base,
+    timestamp,
+    wamid: status.id,
+    status: status.status,
+    recipientId: status.recipient_id,
+  };
+  if (status.conversation) event.conversation = status.conversation;
+  if (status.pricing) event.pricing = status.pricing;
+  if (status.errors) event.errors = status.errors;
+  if (status.biz_opaque_callback_data !== undefined) event.bizOpaqueCallbackData = status.biz_opaque_callback_data;
+  return event;
+}
