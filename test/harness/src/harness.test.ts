@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { describe, expect, it } from 'vitest';
+import { planMesh, renderServerConfig } from './config.ts';
+import { startCluster, startServer, startSuperCluster, waitForJetStream } from './mesh.ts';
+import { useNats } from './vitest.ts';
+
+describe('harness - config', () => {
+  it('gives a one-server region of a super-cluster a cluster block routing to itself', async () => {
+    const specs = await planMesh({
+      clusters: [
+        { name: 'eu', size: 1 },
+        { name: 'us', size: 1 },
+      ],
+      gateways: true,
+      dataDir: '/data/mesh',
+      basePort: 14222,
+    });
+    expect(specs.map((s) => [s.name, s.port, s.httpPort])).toEqual([
+      ['eu-0', 14222, 18222],
+      ['us-0', 14223, 18223],
+    ]);
+    const eu = renderServerConfig(specs[0]!);
+    expect(eu).toContain('store_dir: "/data/mesh/eu-0/jetstream"');
+    expect(eu).toContain('cluster {\n  name: "eu"\n  listen: "127.0.0.1:16222"\n  routes: ["nats://127.0.0.1:16222"]');
+    expect(eu).toContain('gateway {\n  name: "eu"\n  listen: "127.0.0.1:17222"');
+    expect(eu).toContain('{ name: "us", urls: ["nats://127.0.0.1:17223"] }');
+    expect(eu).not.toContain('name: "eu", urls');
+  });
+
+  it('leaves a lone server unclustered', async () => {
+    const [spec] = await planMesh({ clusters: [{ name: 'solo', size: 1 }], gateways: false, dataDir: '/d' });
+    expect(renderServerConfig(spec!)).not.toMatch(/cluster|gateway/);
+  });
+});
+
+describe('harness - single server', () => {
+  const nats = useNats(() => startServer());
+
+  it('restarts a killed server on the same port with its JetStream data', async () => {
+    const nc = await nats().connect();
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'KEEP', subjects: ['keep.>'] });
+    const js = jetstream(nc);
+    for (let i = 0; i < 3; i++) await js.publish('keep.x', `m${i}`);
+
+    const server = nats().servers[0]!;
+    await server.kill();
+    expect(server.running).toBe(false);
+    await server.restart();
+
+    // The same connection reconnects to the restarted server.
+    await waitForJetStream(nc);
+    const info = await jsm.streams.info('KEEP');
+    expect(info.state.messages).toBe(3);
+    await js.publish('keep.x', 'after');
+    expect((await jsm.streams.info('KEEP')).state.messages).toBe(4);
+  });
+
+  it('removes its temp dir on stop', async () => {
+    const mesh = await startServer();
+    expect(existsSync(mesh.dataDir)).toBe(true);
+    await mesh.stop();
+    expect(existsSync(mesh.dataDir)).toBe(false);
+  });
+});
+
+describe('harness - cluster', () => {
+  const nats = useNats(() => startCluster({ name: 'c1', size: 3 }));
+
+  it('forms a three-node JetStream cluster that keeps a stream on all three', async () => {
+    expect(nats().regions['c1']).toHaveLength(3);
+    const jsm = await jetstreamManager(await nats().connect());
+    const info = await jsm.streams.add({ name: 'R3', subjects: ['r3.>'], num_replicas: 3 });
+    expect(info.cluster?.name).toBe('c1');
+    expect(info.cluster?.leader).toBeTruthy();
+    expect(info.cluster?.replicas).toHaveLength(2);
+  });
+});
+
+describe('harness - super-cluster', () => {
+  const nats = useNats(() => startSuperCluster({ regions: ['eu', 'us'] }));
+
+  it('places a stream in the chosen region and reaches it through the gateway', async () => {
+    expect(Object.keys(nats().regions)).toEqual(['eu', 'us']);
+    // Connected to eu only; the stream lives in us.
+    const nc = await nats().connect({ servers: nats().regions['eu']! });
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.add({ name: 'IN_US', subjects: ['us.>'], placement: { cluster: 'us', tags: [] } });
+    expect(info.cluster?.name).toBe('us');
+    expect(info.cluster?.leader).toBe('us-0');
+    const ack = await jetstream(nc).publish('us.hello', 'hi');
+    expect(ack.stream).toBe('IN_US');
+  });
+});
