@@ -1,0 +1,133 @@
+import { type Attributes, type Context, context, type Span, SpanKind, trace } from '@opentelemetry/api';
+import type { EventMeta, WaEvent } from '@wamesh/core';
+import {
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_MESSAGE_ID,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+  ATTR_WA_BEATEN_BY,
+  ATTR_WA_EVENT_ID,
+  ATTR_WA_INVERSION_SECONDS,
+  ATTR_WA_KIND,
+  ATTR_WA_REGION,
+  ATTR_WA_SHARD,
+  ATTR_WA_STATUS,
+  ATTR_WA_TIMESTAMP,
+  ATTR_WA_WA_ID,
+  ATTR_WA_WAMID,
+  EVENT_WA_INVERSION,
+  MESSAGING_SYSTEM_NATS,
+  MessagingOperation,
+  type MessagingOperationType,
+} from './attributes.ts';
+import { linkToTraceparent } from './propagation.ts';
+
+/** The tracer wamesh's own spans come from. */
+export function wameshTracer() {
+  return trace.getTracer('wamesh');
+}
+
+/** The `wa.*` attributes of one event (and the region that received it). */
+export function eventAttributes(event: WaEvent, region?: string): Attributes {
+  const attrs: Attributes = {
+    [ATTR_WA_EVENT_ID]: event.id,
+    [ATTR_WA_KIND]: event.kind,
+    [ATTR_WA_WAMID]: event.wamid,
+    [ATTR_WA_WA_ID]: event.kind === 'msg' ? event.waId : event.recipientId,
+    [ATTR_WA_TIMESTAMP]: event.timestamp,
+    [ATTR_WA_SHARD]: event.shard,
+  };
+  if (event.kind === 'status') attrs[ATTR_WA_STATUS] = event.status;
+  if (region !== undefined) attrs[ATTR_WA_REGION] = region;
+  return attrs;
+}
+
+/** Messaging attributes of one NATS message span (OTel messaging conventions). */
+export function messagingAttributes(
+  operation: MessagingOperationType,
+  operationName: string,
+  subject: string,
+  messageId?: string,
+): Attributes {
+  const attrs: Attributes = {
+    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_NATS,
+    [ATTR_MESSAGING_OPERATION_TYPE]: operation,
+    [ATTR_MESSAGING_OPERATION_NAME]: operationName,
+    [ATTR_MESSAGING_DESTINATION_NAME]: subject,
+  };
+  if (messageId !== undefined) attrs[ATTR_MESSAGING_MESSAGE_ID] = messageId;
+  return attrs;
+}
+
+/**
+ * A PRODUCER span for publishing one event to `subject`, child of `parent` (default: the
+ * active context). Its W3C headers (traceHeadersOf) belong in the event's meta.
+ */
+export function startPublishSpan(event: WaEvent, subject: string, meta: Pick<EventMeta, 'region'>, parent?: Context): Span {
+  return wameshTracer().startSpan(
+    `publish ${subject}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        ...messagingAttributes(MessagingOperation.send, 'publish', subject, event.id),
+        [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(event.shard),
+        ...eventAttributes(event, meta.region),
+      },
+    },
+    parent ?? context.active(),
+  );
+}
+
+/**
+ * A CONSUMER span for processing one event taken from `subject`, child of the producer
+ * span whose context came in the message headers (`extractTraceContext(msg.headers)`).
+ */
+export function startProcessSpan(
+  event: WaEvent,
+  subject: string,
+  meta: Pick<EventMeta, 'region'>,
+  parent: Context,
+  extra?: Attributes,
+): Span {
+  return wameshTracer().startSpan(
+    `process ${subject}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        ...messagingAttributes(MessagingOperation.process, 'process', subject, event.id),
+        [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(event.shard),
+        ...eventAttributes(event, meta.region),
+        ...extra,
+      },
+    },
+    parent,
+  );
+}
+
+/** Who beat a stale event (the core `Winner` plus the inversion in WhatsApp seconds). */
+export interface BeatenBy {
+  eventId: string;
+  timestamp: number;
+  region: string;
+  traceparent?: string;
+  bySeconds: number;
+}
+
+/**
+ * Makes an inversion visible on a stale event's span: an event naming the newer event
+ * that won and by how many seconds, and a link to that event's trace.
+ */
+export function recordInversion(span: Span, beatenBy: BeatenBy): void {
+  const attrs: Attributes = {
+    [ATTR_WA_BEATEN_BY]: beatenBy.eventId,
+    [ATTR_WA_INVERSION_SECONDS]: beatenBy.bySeconds,
+    'wa.winner.timestamp': beatenBy.timestamp,
+    'wa.winner.region': beatenBy.region,
+  };
+  span.setAttributes({ [ATTR_WA_BEATEN_BY]: beatenBy.eventId, [ATTR_WA_INVERSION_SECONDS]: beatenBy.bySeconds });
+  span.addEvent(EVENT_WA_INVERSION, attrs);
+  const link = linkToTraceparent(beatenBy.traceparent, { [ATTR_WA_BEATEN_BY]: beatenBy.eventId });
+  if (link) span.addLink(link);
+}
