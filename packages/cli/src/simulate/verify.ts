@@ -1,0 +1,105 @@
+// The reference: core's joins folded over what was sent, compared with what the store holds.
+// Which region's copy of a duplicate landed first and which trace carried it are not
+// decided by what was sent, so region and traceparent are left out of the comparison.
+import { isDeepStrictEqual } from 'node:util';
+import {
+  type ConversationDoc,
+  type Envelope,
+  foldMessages,
+  foldStatuses,
+  inboundOf,
+  joinMessageDocs,
+  type MessageDoc,
+  type MessageEvent,
+  normalize,
+  parseWebhook,
+  type StatusEvent,
+} from '@wamesh/core';
+import type { Scenario } from './scenario.ts';
+
+export interface Expected {
+  messages: Map<string, MessageDoc>;
+  conversations: Map<string, ConversationDoc>;
+  /** Every event id sent, by kind, for the tally. */
+  eventIds: Set<string>;
+}
+
+export const conversationId = (phoneNumberId: string, waId: string): string => `${phoneNumberId}/${waId}`;
+
+/** The documents the store must end with, given which webhooks were accepted. */
+export function expectedState(scenario: Scenario, accepted: ReadonlySet<number>, shards: number): Expected {
+  const statuses = new Map<string, Envelope<StatusEvent>[]>();
+  const inbound = new Map<string, Envelope<MessageEvent>[]>();
+  const byConversation = new Map<string, Envelope<MessageEvent>[]>();
+  const eventIds = new Set<string>();
+  const meta = { region: 'sim', receivedAt: 0 };
+  const push = <T>(m: Map<string, T[]>, k: string, v: T) => {
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  };
+  for (const w of scenario.webhooks) {
+    if (!accepted.has(w.seq)) continue;
+    const parsed = parseWebhook(JSON.parse(w.body));
+    if (!parsed.ok) throw new Error(`simulate built an invalid webhook (${w.label}): ${parsed.error}`);
+    for (const event of normalize(parsed.webhook, shards).events) {
+      eventIds.add(event.id);
+      if (event.kind === 'status') push(statuses, event.wamid, { event, meta });
+      else {
+        push(inbound, event.wamid, { event, meta });
+        push(byConversation, conversationId(event.phoneNumberId, event.waId), { event, meta });
+      }
+    }
+  }
+  const messages = new Map<string, MessageDoc>();
+  for (const [wamid, envs] of statuses) messages.set(wamid, foldStatuses(null, envs).after!);
+  for (const [wamid, envs] of inbound) {
+    const own = envs.map(inboundOf).reduce(joinMessageDocs);
+    const have = messages.get(wamid);
+    messages.set(wamid, have ? joinMessageDocs(have, own) : own);
+  }
+  const conversations = new Map<string, ConversationDoc>();
+  for (const [id, envs] of byConversation) conversations.set(id, foldMessages(null, envs).after!);
+  return { messages, conversations, eventIds };
+}
+
+const omitWhere = ({ region: _r, traceparent: _t, ...rest }: { region: string; traceparent?: string }) => rest;
+
+/** The part of a message document that what was sent decides. */
+export function comparableMessage(doc: MessageDoc): unknown {
+  const facts = Object.fromEntries(Object.entries(doc.facts).map(([k, f]) => [k, omitWhere(f)]));
+  const out: Record<string, unknown> = {
+    wamid: doc.wamid,
+    phoneNumberId: doc.phoneNumberId,
+    status: doc.status,
+    rank: doc.rank,
+    statusAt: doc.statusAt,
+    facts,
+  };
+  if (doc.inbound) out.inbound = omitWhere(doc.inbound);
+  return JSON.parse(JSON.stringify(out));
+}
+
+export function comparableConversation(doc: ConversationDoc): unknown {
+  return JSON.parse(
+    JSON.stringify({ phoneNumberId: doc.phoneNumberId, waId: doc.waId, last: omitWhere(doc.last), ambiguous: doc.ambiguous }),
+  );
+}
+
+export interface Mismatch {
+  what: string;
+  expected: unknown;
+  actual: unknown;
+}
+
+export function compareMessage(wamid: string, expected: MessageDoc, actual: MessageDoc | null): Mismatch | null {
+  const want = comparableMessage(expected);
+  const have = actual ? comparableMessage(actual) : null;
+  return isDeepStrictEqual(want, have) ? null : { what: `message ${wamid}`, expected: want, actual: have };
+}
+
+export function compareConversation(id: string, expected: ConversationDoc, actual: ConversationDoc | null): Mismatch | null {
+  const want = comparableConversation(expected);
+  const have = actual ? comparableConversation(actual) : null;
+  return isDeepStrictEqual(want, have) ? null : { what: `conversation ${id}`, expected: want, actual: have };
+}

@@ -1,0 +1,71 @@
+import type { EventLogEntry } from '@wamesh/core';
+import { clock, type Style, table, traceIdOf, waTime } from './style.ts';
+
+/** One row of `wamesh trace --json`: the log entry plus its trace id, ready for jq. */
+export type TraceRow = EventLogEntry & { traceId?: string };
+
+export interface TraceReport {
+  key: string;
+  events: TraceRow[];
+  /** Events that arrived after a newer one for the same state had been applied. */
+  inversions: number;
+}
+
+export function traceReport(key: string, entries: EventLogEntry[]): TraceReport {
+  const events = entries.map((e) => {
+    const traceId = traceIdOf(e.traceparent);
+    return traceId ? { ...e, traceId } : { ...e };
+  });
+  return { key, events, inversions: events.filter((e) => e.outcome === 'stale').length };
+}
+
+const what = (e: EventLogEntry): string => (e.kind === 'status' ? (e.status ?? '?') : `msg:${e.type ?? '?'}`);
+
+/**
+ * The human timeline, in WhatsApp-time order. A stale event gets a marker and a line under
+ * it naming the event that beat it, so an inversion is the first thing the eye finds.
+ */
+export function formatTrace(report: TraceReport, style: Style): string[] {
+  const { key, events } = report;
+  if (events.length === 0) return [`no events logged for ${key}`];
+  const byId = new Map(events.map((e) => [e.eventId, e]));
+  const head =
+    `${style.bold(key)}: ${events.length} event${events.length === 1 ? '' : 's'}` +
+    (report.inversions ? `, ${style.red(`${report.inversions} inversion${report.inversions === 1 ? '' : 's'}`)}` : ', in order');
+  const rows: string[][] = [];
+  const notes = new Map<number, string>();
+  events.forEach((e, i) => {
+    const stale = e.outcome === 'stale';
+    const outcome =
+      e.outcome === 'applied' ? style.green(e.outcome) : stale ? style.red(`${e.outcome} <<`) : style.yellow(e.outcome);
+    rows.push([
+      stale ? style.red('!!') : '  ',
+      waTime(e.timestamp),
+      e.kind === 'msg' ? `${what(e)} ${e.wamid}` : what(e),
+      e.region,
+      clock(e.receivedAt),
+      clock(e.appliedAt),
+      outcome,
+      (e.traceId ?? '-').slice(0, 16),
+    ]);
+    if (stale && e.beatenBy) {
+      const winner = byId.get(e.beatenBy.eventId);
+      const name = winner ? `${what(winner)} ` : '';
+      notes.set(
+        i,
+        style.red(
+          `     ^ arrived after ${name}(event ${e.beatenBy.eventId.slice(0, 12)}, ${e.beatenBy.region}, ` +
+            `${waTime(e.beatenBy.timestamp)}) was applied: ${e.beatenBy.bySeconds}s newer`,
+        ),
+      );
+    }
+  });
+  const lines = table(['', 'whatsapp time (UTC)', 'event', 'region', 'received', 'applied', 'outcome', 'trace'], rows, style);
+  const out = [head, lines[0]!];
+  lines.slice(1).forEach((l, i) => {
+    out.push(l);
+    const note = notes.get(i);
+    if (note) out.push(note);
+  });
+  return out;
+}
