@@ -73,13 +73,34 @@ function messageEvent(
     timestamp: Number(message.timestamp),
     wamid: message.id,
     waId: message.from,
-    type: message.type,
+    type: typeOf(message),
     message: message as Record<string, unknown>,
   };
   if (message.context?.id) event.contextWamid = message.context.id;
   const name = contactNameOf(message.from, contacts);
   if (name !== undefined) event.contactName = name;
   return event;
+}
+
+const PAYLOAD_KEYS = [
+  'text',
+  'image',
+  'audio',
+  'video',
+  'document',
+  'sticker',
+  'location',
+  'contacts',
+  'interactive',
+  'button',
+  'reaction',
+  'order',
+  'system',
+] as const;
+
+/** The message's type; when absent, the payload it carries names it (else `unknown`). */
+export function typeOf(message: WebhookMessage): string {
+  return message.type ?? PAYLOAD_KEYS.find((key) => message[key] !== undefined) ?? 'unknown';
 }
 
 // Contacts' wa_id can differ from `from` (Brazilian numbers gain or lose a digit), so a

@@ -46,7 +46,8 @@ export const messageSchema = z.looseObject({
   id: z.string().min(1),
   from: z.string().min(1),
   timestamp: unixSecondsSchema,
-  type: z.string().min(1),
+  // Always sent in practice; some of Meta's own examples omit it, so normalize infers it.
+  type: z.string().min(1).optional(),
   context: contextSchema.optional(),
   text: z.looseObject({ body: z.string() }).optional(),
   image: media.optional(),

@@ -1,0 +1,182 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { waEventSchema } from './event.schema.ts';
+import { shardOf } from './names.ts';
+import { normalize } from './normalize.ts';
+import { parseWebhook } from './parse.ts';
+import type { MessageEvent, StatusEvent, WaEvent } from './types.ts';
+import type { Webhook } from './webhook.schema.ts';
+
+const DIR = new URL('../../../test/fixtures/webhooks/', import.meta.url);
+const SHARDS = 16;
+
+function fixture(name: string): Webhook {
+  const parsed = parseWebhook(JSON.parse(readFileSync(new URL(name, DIR), 'utf8')));
+  if (!parsed.ok) throw new Error(`${name}: ${parsed.error}`);
+  return parsed.webhook;
+}
+
+/** What each fixture must yield: `type` for messages, `status` for statuses, in order. */
+const EXPECTED: Record<string, { events: string[]; skipped: number }> = {
+  'message-text.json': { events: ['msg:text'], skipped: 0 },
+  'message-text-reply.json': { events: ['msg:text'], skipped: 0 },
+  'message-image.json': { events: ['msg:image'], skipped: 0 },
+  'message-audio.json': { events: ['msg:audio'], skipped: 0 },
+  'message-video.json': { events: ['msg:video'], skipped: 0 },
+  'message-document.json': { events: ['msg:document'], skipped: 0 },
+  'message-sticker.json': { events: ['msg:sticker'], skipped: 0 },
+  'message-location.json': { events: ['msg:location'], skipped: 0 },
+  'message-location-no-type.json': { events: ['msg:location'], skipped: 0 },
+  'message-contacts.json': { events: ['msg:contacts'], skipped: 0 },
+  'message-interactive-button-reply.json': { events: ['msg:interactive'], skipped: 0 },
+  'message-interactive-list-reply.json': { events: ['msg:interactive'], skipped: 0 },
+  'message-interactive-nfm-reply.json': { events: ['msg:interactive'], skipped: 0 },
+  'message-button.json': { events: ['msg:button'], skipped: 0 },
+  'message-reaction.json': { events: ['msg:reaction'], skipped: 0 },
+  'message-order.json': { events: ['msg:order'], skipped: 0 },
+  'message-system.json': { events: ['msg:system'], skipped: 0 },
+  'message-request-welcome.json': { events: ['msg:request_welcome'], skipped: 0 },
+  'message-unsupported.json': { events: ['msg:unsupported'], skipped: 0 },
+  'message-unknown-type.json': { events: ['msg:hologram'], skipped: 0 },
+  'message-referral.json': { events: ['msg:text'], skipped: 0 },
+  'status-sent.json': { events: ['status:sent'], skipped: 0 },
+  'status-delivered.json': { events: ['status:delivered'], skipped: 0 },
+  'status-read.json': { events: ['status:read'], skipped: 0 },
+  'status-played.json': { events: ['status:played'], skipped: 0 },
+  'status-failed.json': { events: ['status:failed'], skipped: 0 },
+  'status-unknown.json': { events: ['status:deleted'], skipped: 0 },
+  'status-group.json': { events: ['status:read'], skipped: 0 },
+  'batch-multi-entry.json': {
+    events: ['msg:text', 'msg:text', 'status:delivered', 'status:read', 'status:sent', 'msg:reaction', 'status:failed'],
+    skipped: 1,
+  },
+  'field-template-status.json': { events: [], skipped: 1 },
+  'value-errors.json': { events: [], skipped: 1 },
+  'object-page.json': { events: [], skipped: 1 },
+};
+
+const summary = (e: WaEvent) => (e.kind === 'msg' ? `msg:${e.type}` : `status:${e.status}`);
+
+describe('normalize - fixtures', () => {
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+
+  it('has an expectation for every fixture file', () => {
+    expect(files.sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  for (const [file, expected] of Object.entries(EXPECTED)) {
+    it(`yields ${expected.events.join(', ') || 'no events'} from ${file}`, () => {
+      const { events, skipped } = normalize(fixture(file), SHARDS);
+      expect(events.map(summary)).toEqual(expected.events);
+      expect(skipped).toHaveLength(expected.skipped);
+      for (const event of events) {
+        expect(waEventSchema.safeParse(event).success).toBe(true);
+        expect(event.shard).toBe(shardOf(event.key, SHARDS));
+        expect(event.key).toBe(event.kind === 'msg' ? (event as MessageEvent).waId : event.wamid);
+        expect(Number.isInteger(event.timestamp)).toBe(true);
+      }
+    });
+  }
+});
+
+describe('normalize - fields', () => {
+  it('fills a message event from the message and its contact', () => {
+    const [event] = normalize(fixture('message-text.json'), SHARDS).events as MessageEvent[];
+    expect(event).toMatchObject({
+      kind: 'msg',
+      key: '16505551234',
+      waId: '16505551234',
+      phoneNumberId: '106540352242922',
+      wabaId: '102290129340398',
+      timestamp: 1739321024,
+      type: 'text',
+      contactName: 'Sheena Nelson',
+    });
+    expect(event!.wamid).toMatch(/^wamid\./);
+    expect(event!.contextWamid).toBeUndefined();
+    expect((event!.message.text as { body: string }).body).toContain('😀');
+  });
+
+  it('records the replied-to wamid of a reply', () => {
+    const [event] = normalize(fixture('message-text-reply.json'), SHARDS).events as MessageEvent[];
+    expect(event!.contextWamid).toBe('wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzOUTBOUND00000000000000001AA=');
+  });
+
+  it('keeps unknown fields of an unknown message type', () => {
+    const [event] = normalize(fixture('message-unknown-type.json'), SHARDS).events as MessageEvent[];
+    expect(event!.message).toMatchObject({ hologram: { id: '77', depth: 3 }, new_top_level_field: { kept: true } });
+  });
+
+  it('keeps the errors of an unsupported message in the message record', () => {
+    const [event] = normalize(fixture('message-unsupported.json'), SHARDS).events as MessageEvent[];
+    expect(event!.message.errors).toEqual([expect.objectContaining({ code: 131051 })]);
+  });
+
+  it('carries conversation, pricing and callback data of a status', () => {
+    const [event] = normalize(fixture('status-sent.json'), SHARDS).events as StatusEvent[];
+    expect(event).toMatchObject({
+      kind: 'status',
+      status: 'sent',
+      recipientId: '16505551234',
+      timestamp: 1739321024,
+      conversation: { id: 'a75d17ad06104c51166f948319b03c6a', origin: { type: 'utility' } },
+      pricing: { billable: true, pricing_model: 'PMP', category: 'utility' },
+      bizOpaqueCallbackData: 'order-42',
+    });
+    expect(event!.key).toBe(event!.wamid);
+  });
+
+  it('carries the errors of a failed status', () => {
+    const [event] = normalize(fixture('status-failed.json'), SHARDS).events as StatusEvent[];
+    expect(event!.errors).toEqual([expect.objectContaining({ code: 131050 })]);
+  });
+
+  it('reads every entry and change of a batch, each with its own business number', () => {
+    const { events, skipped } = normalize(fixture('batch-multi-entry.json'), SHARDS);
+    expect(events.map((e) => [e.wabaId, e.phoneNumberId])).toEqual([
+      ...Array(5).fill(['102290129340398', '106540352242922']),
+      ['987654321098765', '223344556677889'],
+      ['987654321098765', '223344556677889'],
+    ]);
+    const [first, second] = events as MessageEvent[];
+    expect([first!.contactName, second!.contactName]).toEqual(['Sheena Nelson', 'Lee Jen Ling']);
+    expect(skipped).toEqual([{ object: 'whatsapp_business_account', field: 'account_update', reason: 'field is not messages' }]);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+  });
+
+  it('skips other objects and reports value.errors', () => {
+    expect(normalize(fixture('object-page.json'), SHARDS).skipped).toEqual([
+      { object: 'page', reason: 'object is not whatsapp_business_account' },
+    ]);
+    const [skip] = normalize(fixture('value-errors.json'), SHARDS).skipped;
+    expect(skip).toMatchObject({ field: 'messages' });
+    expect(skip!.reason).toContain('131000');
+  });
+});
+
+describe('normalize - event ids', () => {
+  it('gives a re-sent webhook the same ids', () => {
+    const a = normalize(fixture('batch-multi-entry.json'), SHARDS).events.map((e) => e.id);
+    const b = normalize(fixture('batch-multi-entry.json'), SHARDS).events.map((e) => e.id);
+    expect(a).toEqual(b);
+  });
+
+  it('makes ids safe as NATS KV keys and Nats-Msg-Id', () => {
+    for (const event of normalize(fixture('batch-multi-entry.json'), SHARDS).events) {
+      expect(event.id).toMatch(/^(msg|status)-[0-9a-f]{32}$/);
+    }
+  });
+
+  it('distinguishes statuses of one wamid by status, timestamp and recipient', () => {
+    const ids = (['status-sent.json', 'status-delivered.json', 'status-read.json', 'status-unknown.json'] as const).map(
+      (f) => normalize(fixture(f), SHARDS).events[0]!.id,
+    );
+    expect(new Set(ids).size).toBe(4);
+  });
+
+  it('does not depend on the shard count', () => {
+    const a = normalize(fixture('message-text.json'), 16).events[0]!;
+    const b = normalize(fixture('message-text.json'), 5).events[0]!;
+    expect(a.id).toBe(b.id);
+  });
+});
