@@ -1,0 +1,293 @@
+import { AckPolicy, type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { headers, type NatsConnection } from '@nats-io/nats-core';
+import { streamNames } from '@wamesh/core';
+import { startServer } from '@wamesh/nats-harness';
+import { useNats } from '@wamesh/nats-harness/vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createShardRunner, type RunnerLogger, type ShardRunner, type ShardRunnerOptions } from './shard-runner.ts';
+import type { BatchHandler, Disposition } from './types.ts';
+
+// The runner only relies on the names of the contract, so these tests declare a minimal
+// topology of their own (short ack wait) instead of the production one.
+const SHARDS = 2;
+const nats = useNats(() => startServer());
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+let region = '';
+let regionNo = 0;
+const runners: ShardRunner[] = [];
+
+const quiet: RunnerLogger & { errors: unknown[] } = {
+  errors: [],
+  info() {},
+  warn() {},
+  error(obj) {
+    quiet.errors.push(obj);
+  },
+};
+
+beforeAll(async () => {
+  nc = await nats().connect();
+  jsm = await jetstreamManager(nc);
+});
+
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((r) => r.stopAll()));
+});
+
+async function freshRegion(opts: { consumers?: boolean } = {}): Promise<string> {
+  region = `r${++regionNo}`;
+  const names = streamNames(region);
+  await jsm.streams.add({ name: names.input, subjects: [`wa.${region}.*.*`] });
+  await jsm.streams.add({ name: names.dead, subjects: [`wadlq.${region}.*`] });
+  if (opts.consumers !== false) for (let s = 0; s < SHARDS; s++) await addConsumer(s);
+  return region;
+}
+
+async function addConsumer(shard: number): Promise<void> {
+  await jsm.consumers.add(streamNames(region).input, {
+    durable_name: `shard-${shard}`,
+    filter_subject: `wa.${region}.*.${shard}`,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: 5_000_000_000,
+  });
+}
+
+async function publish(shard: number, n: number, kind = 'status', from = 0): Promise<void> {
+  const js = jetstream(nc);
+  for (let i = from; i < from + n; i++) {
+    const h = headers();
+    h.set('Wa-Region', region);
+    h.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    await js.publish(`wa.${region}.${kind}.${shard}`, JSON.stringify({ i, shard }), { headers: h, msgID: `${region}-${kind}-${shard}-${i}` });
+  }
+}
+
+function runner(handler: BatchHandler, extra: Partial<ShardRunnerOptions> = {}): ShardRunner {
+  const r = createShardRunner({
+    nc,
+    region,
+    shards: SHARDS,
+    handler,
+    logger: quiet,
+    batchSize: 8,
+    batchMaxWaitMs: 20,
+    maxDeliveries: 3,
+    retry: { initialMs: 50, maxMs: 200 },
+    ...extra,
+  });
+  runners.push(r);
+  return r;
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function consumerState(shard: number): Promise<{ pending: number; ackPending: number }> {
+  const info = await jsm.consumers.info(streamNames(region).input, `shard-${shard}`);
+  return { pending: info.num_pending, ackPending: info.num_ack_pending };
+}
+
+const payload = (m: JsMsg) => m.json<{ i: number; shard: number }>();
+const ackAll: BatchHandler = async (_s, batch) => batch.map(() => ({ kind: 'ack' }));
+
+describe('shard-runner', () => {
+  it('shard-runner - hands every message once, in stream order per shard, in bounded batches, and acks', async () => {
+    await freshRegion();
+    await publish(0, 30);
+    await publish(1, 20);
+    const seen = new Map<number, number[]>();
+    const sizes: number[] = [];
+    const r = runner(async (shard, batch) => {
+      sizes.push(batch.length);
+      for (const m of batch) {
+        expect(payload(m).shard).toBe(shard);
+        seen.set(shard, [...(seen.get(shard) ?? []), payload(m).i]);
+      }
+      return batch.map(() => ({ kind: 'ack' }));
+    });
+    r.start(0);
+    r.start(1);
+    expect(r.owned()).toEqual([0, 1]);
+    await until('all handled', () => (seen.get(0)?.length ?? 0) === 30 && (seen.get(1)?.length ?? 0) === 20);
+    expect(seen.get(0)).toEqual([...Array(30).keys()]);
+    expect(seen.get(1)).toEqual([...Array(20).keys()]);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(8);
+    expect(sizes.some((s) => s > 1)).toBe(true);
+    await until('acks landed', async () => (await consumerState(0)).ackPending === 0 && (await consumerState(1)).ackPending === 0);
+    expect(await consumerState(0)).toEqual({ pending: 0, ackPending: 0 });
+  });
+
+  it('shard-runner - a nak is redelivered; the MAX_DELIVERIES-th nak dead-letters with reason, subject, headers and payload', async () => {
+    await freshRegion();
+    await publish(0, 3);
+    const deliveries = new Map<number, number[]>();
+    const r = runner(async (_s, batch) =>
+      batch.map((m): Disposition => {
+        const { i } = payload(m);
+        deliveries.set(i, [...(deliveries.get(i) ?? []), m.info.deliveryCount]);
+        return i === 1 ? { kind: 'nak', delayMs: 50, reason: 'store unavailable' } : { kind: 'ack' };
+      }),
+    );
+    r.start(0);
+    const dead = streamNames(region).dead;
+    await until('dead-lettered', async () => (await jsm.streams.info(dead)).state.messages === 1);
+    expect(deliveries.get(1)).toEqual([1, 2, 3]);
+    expect(deliveries.get(0)).toEqual([1]);
+    const copy = (await jsm.streams.getMessage(dead, { seq: 1 }))!;
+    expect(copy.subject).toBe(`wadlq.${region}.0`);
+    expect(copy.header.get('Wa-Dead-Reason')).toBe('max deliveries (3) reached: store unavailable');
+    expect(copy.header.get('Wa-Dead-Subject')).toBe(`wa.${region}.status.0`);
+    expect(copy.header.get('Wa-Region')).toBe(region);
+    expect(copy.header.get('traceparent')).toMatch(/^00-/);
+    expect(copy.json()).toEqual({ i: 1, shard: 0 });
+    // termed: nothing left to redeliver
+    await until('settled', async () => (await consumerState(0)).ackPending === 0);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(deliveries.get(1)).toHaveLength(3);
+  });
+
+  it('shard-runner - a dead disposition goes to the DLQ at once and is never redelivered', async () => {
+    await freshRegion();
+    await publish(1, 2, 'msg');
+    const handled: number[] = [];
+    const r = runner(async (_s, batch) =>
+      batch.map((m): Disposition => {
+        handled.push(payload(m).i);
+        return payload(m).i === 0 ? { kind: 'dead', reason: 'invalid event: kind\nrequired' } : { kind: 'ack' };
+      }),
+    );
+    r.start(1);
+    const dead = streamNames(region).dead;
+    await until('dead-lettered', async () => (await jsm.streams.info(dead)).state.messages === 1);
+    const copy = (await jsm.streams.getMessage(dead, { seq: 1 }))!;
+    expect(copy.subject).toBe(`wadlq.${region}.1`);
+    expect(copy.header.get('Wa-Dead-Reason')).toBe('invalid event: kind required');
+    expect(copy.header.get('Wa-Dead-Subject')).toBe(`wa.${region}.msg.1`);
+    await until('settled', async () => (await consumerState(1)).ackPending === 0);
+    expect(handled).toEqual([0, 1]);
+  });
+
+  it('shard-runner - a failed dead-letter publish naks instead of terming, so nothing is lost', async () => {
+    await freshRegion();
+    await publish(0, 1);
+    let attempts = 0;
+    const r = runner(async (_s, batch) => batch.map(() => ({ kind: 'dead', reason: 'poison' })), {
+      deadLetterer: {
+        async deadLetter() {
+          attempts++;
+          throw new Error('no DLQ stream');
+        },
+      },
+    });
+    r.start(0);
+    await until('retried', () => attempts >= 2);
+    await r.stop(0);
+    // still there, waiting for redelivery
+    expect((await consumerState(0)).ackPending + (await consumerState(0)).pending).toBe(1);
+  });
+
+  it('shard-runner - a throwing handler naks the batch and the loop keeps going', async () => {
+    await freshRegion();
+    await publish(0, 4);
+    let calls = 0;
+    const acked: number[] = [];
+    const r = runner(async (_s, batch) => {
+      calls++;
+      if (calls === 1) throw new Error('boom');
+      for (const m of batch) acked.push(payload(m).i);
+      return batch.map(() => ({ kind: 'ack' }));
+    });
+    r.start(0);
+    await until('redelivered and acked', () => acked.length === 4);
+    expect(acked.sort()).toEqual([0, 1, 2, 3]);
+    expect(quiet.errors.length).toBeGreaterThan(0);
+  });
+
+  it('shard-runner - stop() finishes and acks the in-flight batch, then stops fetching; start() resumes', async () => {
+    await freshRegion();
+    await publish(0, 5);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((res) => {
+      release = res;
+    });
+    const handled: number[] = [];
+    let inHandler = false;
+    const r = runner(async (_s, batch) => {
+      inHandler = true;
+      await gate;
+      for (const m of batch) handled.push(payload(m).i);
+      return batch.map(() => ({ kind: 'ack' }));
+    });
+    r.start(0);
+    await until('in handler', () => inHandler);
+    const stopped = r.stop(0);
+    expect(r.owned()).toEqual([]);
+    let done = false;
+    void stopped.then(() => {
+      done = true;
+    });
+    await new Promise((res) => setTimeout(res, 100));
+    expect(done).toBe(false); // waits for the batch
+    release();
+    await stopped;
+    const afterStop = handled.length;
+    expect(afterStop).toBeGreaterThan(0);
+    // acks flushed before stop() resolved
+    expect((await consumerState(0)).ackPending).toBe(0);
+    await publish(0, 3, 'status', 5);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(handled.length).toBe(afterStop);
+    r.start(0);
+    await until('rest handled', () => handled.length === 8);
+    expect(handled).toEqual([...Array(8).keys()]);
+  });
+
+  it('shard-runner - a missing consumer is logged and retried, never thrown; it recovers once the consumer exists', async () => {
+    await freshRegion({ consumers: false });
+    await publish(0, 2);
+    const before = quiet.errors.length;
+    const handled: number[] = [];
+    const r = runner(async (_s, batch) => {
+      for (const m of batch) handled.push(payload(m).i);
+      return batch.map(() => ({ kind: 'ack' }));
+    });
+    r.start(0);
+    await until('errors logged', () => quiet.errors.length >= before + 2);
+    await addConsumer(0);
+    await until('handled', () => handled.length === 2);
+  });
+
+  it('shard-runner - start/stop individual shards; owned() and lag() follow', async () => {
+    await freshRegion();
+    await publish(1, 20);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((res) => {
+      release = res;
+    });
+    const r = runner(async (_s, batch) => {
+      await gate;
+      return batch.map(() => ({ kind: 'ack' }));
+    });
+    expect(() => r.start(SHARDS)).toThrow(RangeError);
+    r.start(1);
+    r.start(1); // idempotent
+    expect(r.owned()).toEqual([1]);
+    await until('lag visible', async () => (await r.lag()).get(1) === 12);
+    expect([...(await r.lag()).keys()]).toEqual([1]);
+    release();
+    await until('drained', async () => (await r.lag()).get(1) === 0);
+    r.start(0);
+    expect(r.owned()).toEqual([0, 1]);
+    await r.stop(1);
+    expect(r.owned()).toEqual([0]);
+    await r.stopAll();
+    expect(r.owned()).toEqual([]);
+    void ackAll;
+  });
+});

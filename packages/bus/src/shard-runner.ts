@@ -1,0 +1,303 @@
+// One fetch loop per owned shard on its durable pull consumer `shard-<n>`: fetch a batch,
+// hand it to the BatchHandler, then settle every message as the handler decided (ack only
+// after the handler returned, i.e. after the store write). Shards start and stop one by one
+// at run time, so lease-based ownership can move them between replicas.
+import { type Consumer, type JetStreamClient, type JsMsg, jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { streamNames } from '@wamesh/core';
+import { createDeadLetterer, type DeadLetterer } from './dead-letter.ts';
+import type { BatchHandler, Disposition } from './types.ts';
+
+/** pino-compatible subset, so any structured logger fits. */
+export interface RunnerLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** How one batch was settled; for metrics. */
+export interface SettleTally {
+  acked: number;
+  naked: number;
+  deadLettered: number;
+  /** Dead letters whose DLQ publish failed: nak'd instead, nothing termed. */
+  deadLetterFailed: number;
+}
+
+export interface RunnerObserver {
+  onSettled?(shard: number, size: number, tally: SettleTally): void;
+  onDeadLetter?(shard: number, subject: string, reason: string): void;
+  onLoopError?(shard: number, err: unknown): void;
+}
+
+export interface ShardRunnerOptions {
+  nc: NatsConnection;
+  region: string;
+  /** Shard count of the deployment; start() refuses shards outside [0, shards). */
+  shards: number;
+  handler: BatchHandler;
+  logger: RunnerLogger;
+  /** Most messages per batch (BATCH_SIZE). */
+  batchSize: number;
+  /**
+   * After the first message of a batch arrives and less than a full batch is pending, wait
+   * this long for more to gather (BATCH_MAX_WAIT_MS); 0 hands over what is there at once.
+   */
+  batchMaxWaitMs: number;
+  /** A message to be nak'd on its MAX_DELIVERIES-th delivery is dead-lettered instead. */
+  maxDeliveries: number;
+  /** Long-poll of an idle shard; nats.js wants at least 1000 ms. Bounds how long stop() waits. */
+  idlePollMs?: number;
+  /** Backoff of the loop after an error (consumer missing, NATS down). */
+  retry?: { initialMs: number; maxMs: number };
+  observer?: RunnerObserver;
+  /** Override for tests; defaults to a DLQ publisher on this connection. */
+  deadLetterer?: DeadLetterer;
+}
+
+export interface ShardRunner {
+  /** Starts fetching the shard (no-op when already running; queued behind a pending stop). */
+  start(shard: number): void;
+  /** Finishes and settles the in-flight batch, then stops fetching; resolves when done. */
+  stop(shard: number): Promise<void>;
+  stopAll(): Promise<void>;
+  /** Shards being fetched now (not stopping), ascending. */
+  owned(): number[];
+  /** num_pending of each owned shard's consumer (last known value when the lookup fails). */
+  lag(): Promise<Map<number, number>>;
+}
+
+/** Durable pull consumer of a shard on WA_<R> (filter `wa.<region>.*.<shard>`). */
+export function shardConsumerName(shard: number): string {
+  return `shard-${shard}`;
+}
+
+interface ShardLoop {
+  shard: number;
+  stopping: boolean;
+  abort: AbortController;
+  done: Promise<void>;
+  consumer?: Consumer;
+  lastLag: number;
+  /** A start() that arrived while this loop was stopping. */
+  restart: boolean;
+}
+
+const DEFAULT_IDLE_POLL_MS = 1_000;
+const FETCH_EXPIRES_MS = 1_000;
+
+export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
+  const { nc, region, shards, handler, logger, batchSize, batchMaxWaitMs, maxDeliveries } = opts;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be >= 1, got ${batchSize}`);
+  if (!Number.isInteger(maxDeliveries) || maxDeliveries < 1) {
+    throw new RangeError(`maxDeliveries must be >= 1, got ${maxDeliveries}`);
+  }
+  const idlePollMs = Math.max(1_000, opts.idlePollMs ?? DEFAULT_IDLE_POLL_MS);
+  const retry = opts.retry ?? { initialMs: 250, maxMs: 10_000 };
+  const stream = streamNames(region).input;
+  const js: JetStreamClient = jetstream(nc);
+  const dlq = opts.deadLetterer ?? createDeadLetterer(js, region);
+  const observer = opts.observer ?? {};
+  const loops = new Map<number, ShardLoop>();
+
+  async function nextBatch(loop: ShardLoop, consumer: Consumer, hint: number): Promise<JsMsg[]> {
+    if (hint > 0) return fetchUpTo(consumer, Math.min(batchSize, hint));
+    // Idle or unknown: long-poll for one message, which tells how many more are pending.
+    const first = await consumer.next({ expires: idlePollMs });
+    if (!first) return [];
+    let pending = first.info.pending;
+    if (batchSize > 1 && pending + 1 < batchSize && batchMaxWaitMs > 0 && !loop.stopping) {
+      await sleep(batchMaxWaitMs, loop.abort.signal);
+      pending = (await consumer.info()).num_pending;
+    }
+    if (batchSize === 1 || pending === 0) return [first];
+    return [first, ...(await fetchUpTo(consumer, Math.min(batchSize - 1, pending)))];
+  }
+
+  async function settle(loop: ShardLoop, consumer: Consumer, batch: JsMsg[]): Promise<void> {
+    const { shard } = loop;
+    // Keep the server from redelivering while a slow store write is still going on.
+    const ackWaitMs = ((await consumer.info(true)).config.ack_wait ?? 30e9) / 1e6;
+    const ticker = setInterval(() => {
+      for (const m of batch) m.working();
+    }, Math.max(500, ackWaitMs / 3));
+    let decided: Disposition[];
+    try {
+      decided = await handler(shard, batch);
+    } catch (err) {
+      logger.error({ err, region, shard, size: batch.length }, 'batch handler threw; naking the batch');
+      observer.onLoopError?.(shard, err);
+      const reason = `batch handler threw: ${err instanceof Error ? err.message : String(err)}`;
+      decided = batch.map(() => ({ kind: 'nak', delayMs: retry.initialMs, reason }));
+    } finally {
+      clearInterval(ticker);
+    }
+    const tally: SettleTally = { acked: 0, naked: 0, deadLettered: 0, deadLetterFailed: 0 };
+    await Promise.all(
+      batch.map((msg, i) =>
+        settleOne(shard, msg, decided[i] ?? { kind: 'nak', delayMs: retry.initialMs, reason: 'no disposition' }, tally),
+      ),
+    );
+    // Acks are fire-and-forget publishes: make sure the server has them before moving on
+    // (and before a stop() resolves).
+    await nc.flush();
+    observer.onSettled?.(shard, batch.length, tally);
+  }
+
+  async function settleOne(shard: number, msg: JsMsg, d: Disposition, tally: SettleTally): Promise<void> {
+    if (d.kind === 'ack') {
+      msg.ack();
+      tally.acked++;
+      return;
+    }
+    let reason = d.reason;
+    if (d.kind === 'nak') {
+      if (msg.info.deliveryCount < maxDeliveries) {
+        msg.nak(Math.max(0, d.delayMs));
+        tally.naked++;
+        return;
+      }
+      reason = `max deliveries (${maxDeliveries}) reached: ${d.reason}`;
+    }
+    try {
+      await dlq.deadLetter(msg, shard, reason);
+      msg.term();
+      tally.deadLettered++;
+      observer.onDeadLetter?.(shard, msg.subject, reason);
+      logger.warn(
+        { region, shard, subject: msg.subject, seq: msg.info.streamSequence, deliveries: msg.info.deliveryCount, reason },
+        'message dead-lettered',
+      );
+    } catch (err) {
+      // Never term what the DLQ did not take: try again later.
+      msg.nak(retry.initialMs);
+      tally.deadLetterFailed++;
+      logger.error({ err, region, shard, subject: msg.subject, seq: msg.info.streamSequence, reason }, 'dead-letter publish failed; nak');
+    }
+  }
+
+  async function run(loop: ShardLoop): Promise<void> {
+    const { shard } = loop;
+    let failures = 0;
+    let hint = 0;
+    logger.info({ region, shard, stream, consumer: shardConsumerName(shard) }, 'shard started');
+    while (!loop.stopping) {
+      try {
+        loop.consumer ??= await js.consumers.get(stream, shardConsumerName(shard));
+        const consumer = loop.consumer;
+        const batch = await nextBatch(loop, consumer, hint);
+        failures = 0;
+        if (batch.length === 0) {
+          hint = 0;
+          loop.lastLag = 0;
+          continue;
+        }
+        hint = batch.at(-1)?.info.pending ?? 0;
+        loop.lastLag = hint;
+        // Once fetched, a batch is always settled, even when stop() came in meanwhile.
+        await settle(loop, consumer, batch);
+      } catch (err) {
+        failures++;
+        hint = 0;
+        loop.consumer = undefined; // it may have been deleted and re-created
+        const delay = backoff(failures, retry.initialMs, retry.maxMs);
+        logger.error({ err, region, shard, failures, retryInMs: Math.round(delay) }, 'shard loop error; retrying');
+        observer.onLoopError?.(shard, err);
+        await sleep(delay, loop.abort.signal);
+      }
+    }
+    logger.info({ region, shard }, 'shard stopped');
+  }
+
+  function start(shard: number): void {
+    if (!Number.isInteger(shard) || shard < 0 || shard >= shards) {
+      throw new RangeError(`shard must be an integer in [0, ${shards}), got ${shard}`);
+    }
+    const existing = loops.get(shard);
+    if (existing) {
+      if (existing.stopping) existing.restart = true;
+      return;
+    }
+    const loop: ShardLoop = {
+      shard,
+      stopping: false,
+      abort: new AbortController(),
+      done: Promise.resolve(),
+      lastLag: 0,
+      restart: false,
+    };
+    loops.set(shard, loop);
+    loop.done = run(loop)
+      .catch((err) => logger.error({ err, region, shard }, 'shard loop ended unexpectedly'))
+      .finally(() => {
+        loops.delete(shard);
+        if (loop.restart) start(shard);
+      });
+  }
+
+  async function stop(shard: number): Promise<void> {
+    const loop = loops.get(shard);
+    if (!loop) return;
+    loop.restart = false;
+    loop.stopping = true;
+    loop.abort.abort();
+    await loop.done;
+  }
+
+  return {
+    start,
+    stop,
+    async stopAll() {
+      await Promise.all([...loops.keys()].map(stop));
+    },
+    owned() {
+      return [...loops.values()]
+        .filter((l) => !l.stopping)
+        .map((l) => l.shard)
+        .sort((a, b) => a - b);
+    },
+    async lag() {
+      const out = new Map<number, number>();
+      await Promise.all(
+        [...loops.values()]
+          .filter((l) => !l.stopping)
+          .map(async (l) => {
+            try {
+              const consumer = l.consumer ?? (await js.consumers.get(stream, shardConsumerName(l.shard)));
+              l.lastLag = (await consumer.info()).num_pending;
+            } catch {
+              // keep the last known value: metrics should not fail because NATS blinked
+            }
+            out.set(l.shard, l.lastLag);
+          }),
+      );
+      return out;
+    },
+  };
+}
+
+async function fetchUpTo(consumer: Consumer, max: number): Promise<JsMsg[]> {
+  const out: JsMsg[] = [];
+  const iter = await consumer.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS });
+  for await (const m of iter) out.push(m);
+  return out;
+}
+
+/** Exponential backoff with jitter: attempt 1 → ~initial, doubling up to max. */
+export function backoff(attempt: number, initialMs: number, maxMs: number): number {
+  const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
+  return base / 2 + Math.random() * (base / 2);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
