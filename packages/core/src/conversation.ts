@@ -2,7 +2,7 @@
 // (timestamp, wamid). WhatsApp timestamps have one-second resolution, so a same-second
 // pair is ordered by wamid and flagged ambiguous; only strictly older messages are stale.
 import type { Applied } from './message-doc.ts';
-import { beatenByOf, compareBy } from './order.ts';
+import { beatenByOf, compareBy, compareWinners } from './order.ts';
 import type { ConversationDoc, ConversationLast, Envelope, MessageEvent } from './types.ts';
 
 export function conversationOf({ event, meta }: Envelope<MessageEvent>): ConversationDoc {
@@ -21,7 +21,9 @@ export function conversationOf({ event, meta }: Envelope<MessageEvent>): Convers
 /** The join: max by (timestamp, wamid); ambiguous when distinct wamids share the winning second. */
 export function joinConversations(a: ConversationDoc, b: ConversationDoc): ConversationDoc {
   if (a.last.timestamp !== b.last.timestamp) return a.last.timestamp > b.last.timestamp ? a : b;
-  const top = compareBy(a.last.timestamp, a.last.wamid, b.last.timestamp, b.last.wamid) >= 0 ? a : b;
+  const order =
+    compareBy(a.last.timestamp, a.last.wamid, b.last.timestamp, b.last.wamid) || compareWinners(a.last, b.last);
+  const top = order >= 0 ? a : b;
   const ambiguous = a.ambiguous || b.ambiguous || a.last.wamid !== b.last.wamid;
   return ambiguous === top.ambiguous ? top : { ...top, ambiguous };
 }
@@ -38,11 +40,12 @@ export function applyMessage(
   const own = conversationOf(envelope);
   if (!doc) return { doc: own, outcome: 'applied' };
   const { event } = envelope;
-  if (doc.last.eventId === event.id) return { doc, outcome: 'duplicate' };
-  if (event.timestamp > doc.last.timestamp) return { doc: own, outcome: 'applied' };
-  if (event.timestamp < doc.last.timestamp) {
-    return { doc, outcome: 'stale', beatenBy: beatenByOf(doc.last, event.timestamp) };
-  }
+  // The doc is always the join, whatever the outcome: outcomes classify, they never filter.
   const joined = joinConversations(doc, own);
+  if (doc.last.eventId === event.id) return { doc: joined, outcome: 'duplicate' };
+  if (event.timestamp > doc.last.timestamp) return { doc: joined, outcome: 'applied' };
+  if (event.timestamp < doc.last.timestamp) {
+    return { doc: joined, outcome: 'stale', beatenBy: beatenByOf(doc.last, event.timestamp) };
+  }
   return { doc: joined, outcome: joined.last.eventId === event.id ? 'applied' : 'merged' };
 }

@@ -1,7 +1,7 @@
 // Message state keyed by wamid, as a join-semilattice. Per status the earliest
 // (timestamp, eventId) fact is kept; the status is the highest-ranked known status seen,
 // `failed` above the ladder. The store adapters express the same join as one atomic update.
-import { beatenByOf, compareBy } from './order.ts';
+import { beatenByOf, compareBy, compareWinners } from './order.ts';
 import type {
   Envelope,
   InboundRecord,
@@ -70,7 +70,7 @@ export function inboundOf({ event, meta }: Envelope<MessageEvent>): MessageDoc {
 function earlier<T extends Winner>(a: T | undefined, b: T | undefined): T | undefined {
   if (!a) return b;
   if (!b) return a;
-  return compareBy(a.timestamp, a.eventId, b.timestamp, b.eventId) <= 0 ? a : b;
+  return compareWinners(a, b) <= 0 ? a : b;
 }
 
 /** Recomputes `statusAt`, `status` and `rank` from the facts. */
@@ -152,12 +152,13 @@ export interface Applied<D> {
  */
 export function applyStatus(doc: MessageDoc | null, envelope: Envelope<StatusEvent>): Applied<MessageDoc> {
   const { event } = envelope;
-  const held = doc?.facts[event.status];
-  if (doc && held && compareBy(held.timestamp, held.eventId, event.timestamp, event.id) <= 0) {
-    return { doc, outcome: 'duplicate' };
-  }
   const own = messageDocOf(envelope);
+  // The doc is always the join, whatever the outcome: outcomes classify, they never filter.
   const joined = doc ? joinMessageDocs(doc, own) : own;
+  const held = doc?.facts[event.status];
+  if (held && compareBy(held.timestamp, held.eventId, event.timestamp, event.id) <= 0) {
+    return { doc: joined, outcome: 'duplicate' };
+  }
   const rank = statusRank(event.status);
   const storedRank = doc?.rank ?? 0;
   if (rank > storedRank) return { doc: joined, outcome: 'applied' };

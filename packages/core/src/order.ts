@@ -7,6 +7,19 @@ export function compareBy(at: number, tie: string, bt: number, btie: string): nu
   return tie < btie ? -1 : 1;
 }
 
+/**
+ * Total order over winners: (timestamp, eventId), then region and traceparent, so the same
+ * event received twice (a re-sent webhook landing in another region) still joins the same way
+ * in any order.
+ */
+export function compareWinners(a: Winner, b: Winner): number {
+  return (
+    compareBy(a.timestamp, a.eventId, b.timestamp, b.eventId) ||
+    compareBy(0, a.region, 0, b.region) ||
+    compareBy(0, a.traceparent ?? '', 0, b.traceparent ?? '')
+  );
+}
+
 /** The winner fields of a fact or record, as a stale event names it (plus how far ahead it is). */
 export function beatenByOf(winner: Winner, loserTimestamp: number): Winner & { bySeconds: number } {
   const beatenBy: Winner & { bySeconds: number } = {
