@@ -1,0 +1,260 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { freePorts } from '@wamesh/nats-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCompose, REGIONS, ROOT, serviceEnv } from './files.ts';
+import { type ConfMap, isMap, parseNatsConf, subjectMatches } from './nats-conf.ts';
+
+const ACCOUNTS = join(ROOT, 'infra', 'nats', 'accounts.conf');
+const accounts = parseNatsConf(ACCOUNTS);
+
+interface User {
+  user: string;
+  pub: string[];
+  sub: string[];
+}
+
+function users(): Map<string, User> {
+  const out = new Map<string, User>();
+  const accs = accounts['accounts'] as ConfMap;
+  const wamesh = accs['WAMESH'] as ConfMap;
+  for (const u of wamesh['users'] as ConfMap[]) {
+    const perms = u['permissions'];
+    if (!isMap(perms)) throw new Error(`user ${String(u['user'])} has no permissions`);
+    const allow = (k: string): string[] => {
+      const block = perms[k];
+      if (!isMap(block)) return [];
+      expect(block['deny'], `${String(u['user'])} uses allow-lists only`).toBeUndefined();
+      return (block['allow'] as string[]) ?? [];
+    };
+    out.set(String(u['user']), { user: String(u['user']), pub: allow('publish'), sub: allow('subscribe') });
+  }
+  return out;
+}
+
+const all = users();
+const user = (name: string): User => {
+  const u = all.get(name);
+  if (!u) throw new Error(`accounts.conf has no user ${name}`);
+  return u;
+};
+const canPub = (u: User, subject: string): boolean => u.pub.some((p) => subjectMatches(p, subject));
+const canSub = (u: User, subject: string): boolean => u.sub.some((p) => subjectMatches(p, subject));
+const upper = (r: string): string => r.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+describe('NATS permissions - static', () => {
+  it('permissions - one user per service and region, each with its own password variable', () => {
+    const compose = loadCompose();
+    for (const r of REGIONS) {
+      for (const kind of ['ingress', 'consumer']) {
+        const env = serviceEnv(compose.services[`${kind}-${r}`]!);
+        expect(env['NATS_USER']).toBe(`${kind}-${r}`);
+        expect(all.has(`${kind}-${r}`)).toBe(true);
+        // The service's password is the one the servers were given for that user.
+        const natsEnv = serviceEnv(compose.services[`nats-${r}`]!);
+        expect(env['NATS_PASS']).toBe(natsEnv[`NATS_PASS_${kind.toUpperCase()}_${upper(r)}`]);
+      }
+    }
+  });
+
+  it('permissions - no service may subscribe to anything but its own inbox', () => {
+    for (const u of all.values()) expect(u.sub, u.user).toEqual(['_INBOX.>']);
+  });
+
+  for (const r of REGIONS) {
+    const R = upper(r);
+    const others = REGIONS.filter((o) => o !== r);
+
+    it(`permissions - ingress-${r} publishes only its region's input subjects`, () => {
+      const u = user(`ingress-${r}`);
+      expect(canPub(u, `wa.${r}.msg.0`)).toBe(true);
+      expect(canPub(u, `wa.${r}.status.15`)).toBe(true);
+      expect(canSub(u, `wa.${r}.msg.0`)).toBe(false);
+      expect(canSub(u, `wa.${r}.status.0`)).toBe(false);
+      for (const o of others) expect(canPub(u, `wa.${o}.msg.0`), o).toBe(false);
+      for (const s of [
+        `waout.${r}.ordered.0`,
+        `wadlq.${r}.0`,
+        `wa.${r}.other.0`,
+        `$KV.wamesh_leases_${r}.shard.0`,
+        `$JS.API.STREAM.CREATE.WA_${R}`,
+        `$JS.API.STREAM.DELETE.WA_${R}`,
+        `$JS.API.STREAM.PURGE.WA_${R}`,
+        `$JS.API.CONSUMER.MSG.NEXT.WA_${R}.shard-0`,
+        `$JS.ACK.WA_${R}.shard-0.1.1.1.1.0`,
+      ]) {
+        expect(canPub(u, s), s).toBe(false);
+      }
+    });
+
+    it(`permissions - consumer-${r} pulls and acks its region, writes outputs, dead letters and leases`, () => {
+      const u = user(`consumer-${r}`);
+      for (const s of [
+        `$JS.API.CONSUMER.INFO.WA_${R}.shard-3`,
+        `$JS.API.CONSUMER.MSG.NEXT.WA_${R}.shard-3`,
+        `$JS.ACK.WA_${R}.shard-3.1.10.10.1700000000000000000.0`,
+        `waout.${r}.ordered.3`,
+        `waout.${r}.late`,
+        `wadlq.${r}.3`,
+        `$KV.wamesh_leases_${r}.shard.3`,
+        `$JS.API.STREAM.INFO.KV_wamesh_leases_${r}`,
+        `$JS.API.DIRECT.GET.KV_wamesh_leases_${r}.$KV.wamesh_leases_${r}.shard.3`,
+      ]) {
+        expect(canPub(u, s), s).toBe(true);
+      }
+      for (const s of [
+        `wa.${r}.msg.0`,
+        `wa.${r}.status.0`,
+        `$JS.API.STREAM.CREATE.WA_${R}`,
+        `$JS.API.STREAM.UPDATE.WA_${R}`,
+        `$JS.API.STREAM.DELETE.WA_${R}`,
+        `$JS.API.STREAM.PURGE.WA_${R}`,
+        `$JS.API.CONSUMER.DELETE.WA_${R}.shard-0`,
+        `$JS.API.CONSUMER.CREATE.WA_${R}.shard-0`,
+        `$JS.API.STREAM.MSG.DELETE.WA_${R}`,
+      ]) {
+        expect(canPub(u, s), s).toBe(false);
+      }
+      expect(canSub(u, `wa.${r}.msg.0`)).toBe(false);
+      for (const o of others) {
+        const O = upper(o);
+        for (const s of [
+          `$JS.API.CONSUMER.MSG.NEXT.WA_${O}.shard-0`,
+          `$JS.ACK.WA_${O}.shard-0.1.1.1.1.0`,
+          `waout.${o}.ordered.0`,
+          `wadlq.${o}.0`,
+          `$KV.wamesh_leases_${o}.shard.0`,
+        ]) {
+          expect(canPub(u, s), s).toBe(false);
+        }
+      }
+    });
+  }
+
+  it('permissions - the admin user uses the JetStream API only, no data subjects', () => {
+    const u = user('admin');
+    expect(canPub(u, '$JS.API.STREAM.CREATE.WA_US_EAST')).toBe(true);
+    for (const s of ['wa.us-east.msg.0', 'waout.us-east.late', '$KV.wamesh_leases_us-east.shard.0']) {
+      expect(canPub(u, s), s).toBe(false);
+    }
+  });
+});
+
+// The same accounts file loaded by a real nats-server: what the static checks claim holds.
+const hasServer = spawnSync('nats-server', ['--version']).status === 0;
+
+describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server', () => {
+  const region = 'us-east';
+  const R = upper(region);
+  const passwords: Record<string, string> = {};
+  for (const name of Object.keys(serviceEnv(loadCompose().services['nats-us-east']!))) {
+    if (name.startsWith('NATS_PASS_')) passwords[name] = `pw-${name.toLowerCase()}`;
+  }
+  let dir = '';
+  let child: ReturnType<typeof spawn> | undefined;
+  let url = '';
+  const conns: NatsConnection[] = [];
+  const login = async (name: string, pass: string): Promise<NatsConnection> => {
+    const nc = await connect({ servers: url, user: name, pass, reconnect: false });
+    conns.push(nc);
+    return nc;
+  };
+  const errors = (nc: NatsConnection): string[] => {
+    const seen: string[] = [];
+    void (async () => {
+      for await (const s of nc.status()) if (s.type === 'error') seen.push(String(s.error));
+    })();
+    return seen;
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wamesh-perms-'));
+    copyFileSync(ACCOUNTS, join(dir, 'accounts.conf'));
+    const [port] = await freePorts(1);
+    url = `nats://127.0.0.1:${port}`;
+    writeFileSync(
+      join(dir, 'nats.conf'),
+      `listen: "127.0.0.1:${port}"\njetstream { store_dir: "${join(dir, 'js')}" }\ninclude ./accounts.conf\n`,
+    );
+    child = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { env: { ...process.env, ...passwords }, stdio: 'ignore' });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        const nc = await connect({ servers: url, user: 'admin', pass: passwords['NATS_PASS_ADMIN']!, reconnect: false });
+        await nc.close();
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    // What provisioning creates for one region, as the admin user.
+    const admin = await login('admin', passwords['NATS_PASS_ADMIN']!);
+    const jsm = await jetstreamManager(admin);
+    // nats-server 2.9 wants a consumer filter inside ONE stream subject, hence `*.*`.
+    await jsm.streams.add({ name: `WA_${R}`, subjects: [`wa.${region}.*.*`] });
+    await jsm.streams.add({ name: `WAOUT_${R}`, subjects: [`waout.${region}.>`] });
+    await jsm.streams.add({ name: `WADLQ_${R}`, subjects: [`wadlq.${region}.*`] });
+    await jsm.consumers.add(`WA_${R}`, { durable_name: 'shard-0', filter_subject: `wa.${region}.*.0`, ack_policy: 'explicit' as never });
+    await new Kvm(admin).create(`wamesh_leases_${region}`, { ttl: 5_000 });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(conns.map((nc) => nc.close()));
+    child?.kill('SIGTERM');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('permissions (live) - ingress publishes to its stream and gets the PubAck, nothing else', async () => {
+    const nc = await login(`ingress-${region}`, passwords[`NATS_PASS_INGRESS_${R}`]!);
+    const seen = errors(nc);
+    const ack = await jetstream(nc).publish(`wa.${region}.msg.0`, 'e1', { msgID: 'e1' });
+    expect(ack.stream).toBe(`WA_${R}`);
+    const sub = nc.subscribe(`wa.${region}.>`);
+    nc.publish('wa.eu-west.msg.0', 'x');
+    nc.publish(`waout.${region}.late`, 'x');
+    await nc.flush();
+    await expect(sub.closed).resolves.toBeInstanceOf(Error);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen.join('\n')).toMatch(/Permissions Violation for Subscription to "wa\.us-east\.>"/i);
+    expect(seen.join('\n')).toMatch(/Permissions Violation for Publish to "wa\.eu-west\.msg\.0"/i);
+    expect(seen.join('\n')).toMatch(/Permissions Violation for Publish to "waout\.us-east\.late"/i);
+  });
+
+  it('permissions (live) - consumer pulls, acks, writes outputs and leases, and cannot inject input', async () => {
+    const nc = await login(`consumer-${region}`, passwords[`NATS_PASS_CONSUMER_${R}`]!);
+    const seen = errors(nc);
+    const js = jetstream(nc);
+    const consumer = await js.consumers.get(`WA_${R}`, 'shard-0');
+    const batch = await consumer.fetch({ max_messages: 10, expires: 2_000 });
+    const got: string[] = [];
+    for await (const m of batch) {
+      got.push(m.string());
+      await m.ackAck();
+    }
+    expect(got).toContain('e1');
+    expect((await js.publish(`waout.${region}.ordered.0`, 'o')).stream).toBe(`WAOUT_${R}`);
+    expect((await js.publish(`wadlq.${region}.0`, 'd')).stream).toBe(`WADLQ_${R}`);
+
+    const kv = await new Kvm(js).open(`wamesh_leases_${region}`);
+    const rev = await kv.create('shard.0', 'me');
+    expect(await kv.update('shard.0', 'me', rev)).toBeGreaterThan(rev);
+    expect((await kv.get('shard.0'))?.string()).toBe('me');
+    const watch = await kv.watch({ key: 'shard.*' });
+    for await (const e of watch) {
+      expect(e.key).toBe('shard.0');
+      break;
+    }
+
+    nc.publish(`wa.${region}.msg.0`, 'forged');
+    await nc.flush();
+    await expect(jetstreamManager(nc).then((m) => m.streams.delete(`WA_${R}`))).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen.join('\n')).toMatch(/Permissions Violation for Publish to "wa\.us-east\.msg\.0"/i);
+  });
+});
