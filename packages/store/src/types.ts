@@ -13,8 +13,8 @@ import type {
 export interface ApplyResult<D> {
   eventId: string;
   outcome: Outcome;
-  /** For `stale`: the event that holds the state this one lost to. */
-  beatenBy?: Winner;
+  /** For `stale`: the event that holds the state this one lost to, and by how many WhatsApp seconds. */
+  beatenBy?: Winner & { bySeconds: number };
   /** The entity's document after the batch's single conditional write. */
   doc: D;
 }

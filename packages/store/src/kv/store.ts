@@ -1,0 +1,85 @@
+import {
+  type ConversationDoc,
+  type Envelope,
+  type EventLogEntry,
+  joinConversations,
+  joinMessageDocs,
+  type MessageDoc,
+  type MessageEvent,
+  type StatusEvent,
+} from '@wamesh/core';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { applyMessageBatch, applyStatusBatch, type JoinWriter } from '../batch.ts';
+import { StoreError } from '../errors.ts';
+import type { StateStore } from '../types.ts';
+import { type KvBuckets, openBuckets } from './buckets.ts';
+import { casJoin } from './cas.ts';
+import { appendEvents, timelineOf } from './event-log.ts';
+import { conversationKey, messageKey } from './keys.ts';
+
+export interface KvStoreOptions {
+  /** The caller's connection; the store never closes it. */
+  nc: NatsConnection;
+  /** Bucket name prefix (default `wamesh`): `<prefix>_messages`, `_conversations`, `_events`. */
+  prefix?: string;
+  /** Bucket replicas (default 1; 3 in a production cluster). */
+  replicas?: number;
+  /** Expire event-log rows after this long (bucket max age); kept forever when unset. */
+  eventTtlMs?: number;
+}
+
+/** The embedded store: JetStream KV buckets, every write a compare-and-set on the key's revision. */
+export class KvStore implements StateStore {
+  readonly #opts: Required<Omit<KvStoreOptions, 'eventTtlMs'>> & { eventTtlMs?: number };
+  #buckets: KvBuckets | undefined;
+
+  constructor(opts: KvStoreOptions) {
+    this.#opts = { prefix: 'wamesh', replicas: 1, ...opts };
+  }
+
+  async init(): Promise<void> {
+    this.#buckets ??= await openBuckets(this.#opts.nc, this.#opts);
+  }
+
+  get #b(): KvBuckets {
+    if (!this.#buckets) throw new StoreError('STORE_NOT_INITIALIZED', 'KvStore: call init() first');
+    return this.#buckets;
+  }
+
+  readonly #writer: JoinWriter = {
+    joinMessage: (delta: MessageDoc) => casJoin(this.#b.messages, messageKey(delta.wamid), delta, joinMessageDocs),
+    joinConversation: (delta: ConversationDoc) =>
+      casJoin(this.#b.conversations, conversationKey(delta.phoneNumberId, delta.waId), delta, joinConversations),
+  };
+
+  applyStatuses(batch: Envelope<StatusEvent>[]) {
+    return applyStatusBatch(this.#writer, batch);
+  }
+
+  applyMessages(batch: Envelope<MessageEvent>[]) {
+    return applyMessageBatch(this.#writer, batch);
+  }
+
+  appendLog(entries: EventLogEntry[]) {
+    return appendEvents(this.#b.events, entries);
+  }
+
+  async getMessage(wamid: string): Promise<MessageDoc | null> {
+    const e = await this.#b.messages.get(messageKey(wamid));
+    return e && e.operation === 'PUT' ? e.json<MessageDoc>() : null;
+  }
+
+  async getConversation(phoneNumberId: string, waId: string): Promise<ConversationDoc | null> {
+    const e = await this.#b.conversations.get(conversationKey(phoneNumberId, waId));
+    return e && e.operation === 'PUT' ? e.json<ConversationDoc>() : null;
+  }
+
+  timeline(key: string): Promise<EventLogEntry[]> {
+    return timelineOf(this.#b.events, key);
+  }
+
+  /** The connection belongs to the caller: nothing to release here. */
+  async close(): Promise<void> {
+    this.#buckets = undefined;
+  }
+}

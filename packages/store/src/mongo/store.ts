@@ -1,0 +1,73 @@
+import type { ConversationDoc, Envelope, EventLogEntry, MessageDoc, MessageEvent, StatusEvent } from '@wamesh/core';
+import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
+import { applyMessageBatch, applyStatusBatch, type JoinWriter } from '../batch.ts';
+import type { StateStore } from '../types.ts';
+import { type Collections, collectionsOf, ensureIndexes, MAJORITY, PRIMARY } from './collections.ts';
+import { appendEvents, timelineOf } from './event-log.ts';
+import { mongoJoinWriter } from './join-writer.ts';
+import { conversationFilter, fromStored, messageFilter } from './update.ts';
+
+export interface MongoStoreOptions {
+  uri: string;
+  /** Database name (default `wamesh`). */
+  db?: string;
+  /** Expire event-log rows this long after they were logged (a TTL index); kept forever when unset. */
+  eventTtlSeconds?: number;
+  /** Extra driver options (TLS, pool size, app name); write concern and read preference are fixed. */
+  client?: MongoClientOptions;
+}
+
+/** The production store: a MongoDB replica set, majority writes, primary reads. */
+export class MongoStore implements StateStore {
+  readonly #client: MongoClient;
+  readonly #db: Db;
+  readonly #collections: Collections;
+  readonly #writer: JoinWriter;
+  readonly #ttlSeconds: number | undefined;
+
+  constructor(opts: MongoStoreOptions) {
+    this.#client = new MongoClient(opts.uri, {
+      ...opts.client,
+      writeConcern: MAJORITY,
+      readPreference: PRIMARY,
+      readConcern: { level: 'majority' },
+    });
+    this.#db = this.#client.db(opts.db ?? 'wamesh');
+    this.#collections = collectionsOf(this.#db);
+    this.#writer = mongoJoinWriter(this.#collections);
+    this.#ttlSeconds = opts.eventTtlSeconds;
+  }
+
+  async init(): Promise<void> {
+    await this.#client.connect();
+    await ensureIndexes(this.#db, this.#collections, this.#ttlSeconds);
+  }
+
+  applyStatuses(batch: Envelope<StatusEvent>[]) {
+    return applyStatusBatch(this.#writer, batch);
+  }
+
+  applyMessages(batch: Envelope<MessageEvent>[]) {
+    return applyMessageBatch(this.#writer, batch);
+  }
+
+  appendLog(entries: EventLogEntry[]) {
+    return appendEvents(this.#collections, entries);
+  }
+
+  async getMessage(wamid: string): Promise<MessageDoc | null> {
+    return fromStored<MessageDoc>(await this.#collections.messages.findOne(messageFilter(wamid)));
+  }
+
+  async getConversation(phoneNumberId: string, waId: string): Promise<ConversationDoc | null> {
+    return fromStored<ConversationDoc>(await this.#collections.conversations.findOne(conversationFilter(phoneNumberId, waId)));
+  }
+
+  timeline(key: string): Promise<EventLogEntry[]> {
+    return timelineOf(this.#collections, key);
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+}
