@@ -180,3 +180,38 @@ describe('normalize - event ids', () => {
     expect(a.id).toBe(b.id);
   });
 });
+
+describe('normalize - contact names', () => {
+  const change = (contacts: unknown[], froms: string[]) => ({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'W',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '1', phone_number_id: 'P' },
+              contacts,
+              messages: froms.map((from, i) => ({ from, id: `wamid.${i}`, timestamp: '1', type: 'text', text: { body: 'x' } })),
+            },
+          },
+        ],
+      },
+    ],
+  });
+  const names = (body: unknown) => {
+    const parsed = parseWebhook(body);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return (normalize(parsed.webhook, 4).events as MessageEvent[]).map((e) => e.contactName);
+  };
+
+  it('takes a lone contact whose wa_id differs from `from` as the sole sender', () => {
+    expect(names(change([{ wa_id: '5511988887777', profile: { name: 'Ana' } }], ['551188887777']))).toEqual(['Ana']);
+  });
+
+  it('gives no name to a sender without a contact when several senders share the change', () => {
+    expect(names(change([{ wa_id: 'a', profile: { name: 'Ana' } }], ['a', 'b']))).toEqual(['Ana', undefined]);
+  });
+});

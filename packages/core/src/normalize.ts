@@ -41,8 +41,10 @@ export function normalize(webhook: Webhook, shards: number): Normalized {
       const value = change.value as MessagesValue;
       const phoneNumberId = value.metadata.phone_number_id;
       const base = { phoneNumberId, wabaId: entry.id };
-      for (const message of value.messages ?? []) {
-        events.push(messageEvent(message, value.contacts ?? [], base, shards));
+      const messages = value.messages ?? [];
+      const contactName = contactNames(messages, value.contacts ?? []);
+      for (const message of messages) {
+        events.push(messageEvent(message, contactName(message.from), base, shards));
       }
       for (const status of value.statuses ?? []) {
         events.push(statusEvent(status, base, shards));
@@ -60,7 +62,7 @@ type Base = { phoneNumberId: string; wabaId: string };
 
 function messageEvent(
   message: WebhookMessage,
-  contacts: WebhookContact[],
+  name: string | undefined,
   base: Base,
   shards: number,
 ): MessageEvent {
@@ -77,7 +79,6 @@ function messageEvent(
     message: message as Record<string, unknown>,
   };
   if (message.context?.id) event.contextWamid = message.context.id;
-  const name = contactNameOf(message.from, contacts);
   if (name !== undefined) event.contactName = name;
   return event;
 }
@@ -103,11 +104,14 @@ export function typeOf(message: WebhookMessage): string {
   return message.type ?? PAYLOAD_KEYS.find((key) => message[key] !== undefined) ?? 'unknown';
 }
 
-// Contacts' wa_id can differ from `from` (Brazilian numbers gain or lose a digit), so a
-// lone contact is taken as the sender's.
-function contactNameOf(from: string, contacts: WebhookContact[]): string | undefined {
-  const contact = contacts.find((c) => c.wa_id === from) ?? (contacts.length === 1 ? contacts[0] : undefined);
-  return contact?.profile?.name;
+// Contacts' wa_id can differ from `from` (Brazilian numbers gain or lose a digit), so when
+// one sender and one contact share a change, that contact is the sender's.
+function contactNames(
+  messages: WebhookMessage[],
+  contacts: WebhookContact[],
+): (from: string) => string | undefined {
+  const lone = contacts.length === 1 && new Set(messages.map((m) => m.from)).size === 1 ? contacts[0] : undefined;
+  return (from) => (contacts.find((c) => c.wa_id === from) ?? lone)?.profile?.name;
 }
 
 function statusEvent(status: WebhookStatus, base: Base, shards: number): StatusEvent {

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { buildWebhook } from './build.ts';
+import { normalize } from './normalize.ts';
+import { parseWebhook } from './parse.ts';
+import { signBody, verifySignature } from './signature.ts';
+import type { MessageEvent, StatusEvent } from './types.ts';
+
+describe('build - buildWebhook', () => {
+  const body = buildWebhook([
+    {
+      wabaId: 'W1',
+      changes: [
+        {
+          phoneNumberId: 'P1',
+          messages: [
+            { from: '5511999990001', id: 'wamid.M1', timestamp: 1000, name: 'Ana', text: 'olá @ 😀' },
+            { from: '5511999990001', id: 'wamid.M2', timestamp: 1001, replyTo: 'wamid.OUT' },
+            {
+              from: '5511999990002',
+              id: 'wamid.M3',
+              timestamp: 1002,
+              type: 'image',
+              fields: { image: { id: 'media-1', mime_type: 'image/jpeg' } },
+            },
+          ],
+        },
+        {
+          phoneNumberId: 'P1',
+          statuses: [
+            {
+              id: 'wamid.OUT',
+              status: 'failed',
+              timestamp: 1003,
+              recipientId: '5511999990001',
+              errors: [{ code: 131026, title: 'Message undeliverable' }],
+              pricing: { billable: false },
+            },
+          ],
+        },
+      ],
+    },
+    { wabaId: 'W2', changes: [{ phoneNumberId: 'P2', statuses: [{ id: 'wamid.X', status: 'read', timestamp: 5, recipientId: 'u' }] }] },
+  ]);
+
+  it('produces a body that survives JSON, validates and normalizes to the events it describes', () => {
+    const parsed = parseWebhook(JSON.parse(JSON.stringify(body)));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const { events, skipped } = normalize(parsed.webhook, 16);
+    expect(skipped).toEqual([]);
+    expect(events.map((e) => [e.wabaId, e.phoneNumberId, e.wamid])).toEqual([
+      ['W1', 'P1', 'wamid.M1'],
+      ['W1', 'P1', 'wamid.M2'],
+      ['W1', 'P1', 'wamid.M3'],
+      ['W1', 'P1', 'wamid.OUT'],
+      ['W2', 'P2', 'wamid.X'],
+    ]);
+    const [m1, m2, m3, failed] = events as [MessageEvent, MessageEvent, MessageEvent, StatusEvent];
+    expect(m1).toMatchObject({ type: 'text', contactName: 'Ana', timestamp: 1000, message: { text: { body: 'olá @ 😀' } } });
+    expect(m2.contextWamid).toBe('wamid.OUT');
+    expect(m3).toMatchObject({ type: 'image', message: { image: { id: 'media-1' } } });
+    expect(m3.contactName).toBeUndefined();
+    expect(failed).toMatchObject({ status: 'failed', errors: [{ code: 131026 }], pricing: { billable: false } });
+  });
+
+  it('writes timestamps as strings of Unix seconds, as Meta does', () => {
+    const value = body.entry[0]!.changes[0]!.value as { messages: { timestamp: unknown }[] };
+    expect(value.messages[0]!.timestamp).toBe('1000');
+  });
+
+  it('signs its serialized bytes for the ingress to verify', () => {
+    const raw = Buffer.from(JSON.stringify(body), 'utf8');
+    expect(verifySignature(raw, signBody(raw, 's'), ['s'])).toEqual({ ok: true });
+  });
+});
