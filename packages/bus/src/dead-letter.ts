@@ -4,9 +4,7 @@
 import type { JetStreamClient, JsMsg, PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { assertRegion } from '@wamesh/core';
-// TODO(headers.ts): use the bus header constants once they land.
-const HEADER_DEAD_REASON = 'Wa-Dead-Reason';
-const HEADER_DEAD_SUBJECT = 'Wa-Dead-Subject';
+import { HEADER_DEAD_REASON, HEADER_DEAD_SUBJECT } from './headers.ts';
 
 /** Header values must stay on one line and reasonably small (zod messages can be long). */
 const MAX_REASON_CHARS = 1_000;

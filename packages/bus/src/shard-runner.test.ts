@@ -1,14 +1,16 @@
-import { AckPolicy, type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { streamNames } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createShardRunner, type RunnerLogger, type ShardRunner, type ShardRunnerOptions } from './shard-runner.ts';
+import { ensureTopology } from './ensure.ts';
+import type { BusLogger } from './logger.ts';
+import { createShardRunner, type ShardRunner, type ShardRunnerOptions } from './shard-runner.ts';
+import { regionTopology } from './topology.ts';
 import type { BatchHandler, Disposition } from './types.ts';
 
-// The runner only relies on the names of the contract, so these tests declare a minimal
-// topology of their own (short ack wait) instead of the production one.
+// The production topology (regionTopology + ensureTopology), with a short ack wait.
 const SHARDS = 2;
 const nats = useNats(() => startServer());
 let nc: NatsConnection;
@@ -17,8 +19,9 @@ let region = '';
 let regionNo = 0;
 const runners: ShardRunner[] = [];
 
-const quiet: RunnerLogger & { errors: unknown[] } = {
+const quiet: BusLogger & { errors: unknown[] } = {
   errors: [],
+  debug() {},
   info() {},
   warn() {},
   error(obj) {
@@ -35,22 +38,19 @@ afterEach(async () => {
   await Promise.all(runners.splice(0).map((r) => r.stopAll()));
 });
 
+const topology = () =>
+  regionTopology({ region, shards: SHARDS, replicas: 1, duplicateWindowMs: 60_000, maxAgeMs: 3_600_000, ackWaitMs: 5_000 });
+
 async function freshRegion(opts: { consumers?: boolean } = {}): Promise<string> {
   region = `r${++regionNo}`;
-  const names = streamNames(region);
-  await jsm.streams.add({ name: names.input, subjects: [`wa.${region}.*.*`] });
-  await jsm.streams.add({ name: names.dead, subjects: [`wadlq.${region}.*`] });
-  if (opts.consumers !== false) for (let s = 0; s < SHARDS; s++) await addConsumer(s);
+  const t = topology();
+  await ensureTopology(nc, opts.consumers === false ? { ...t, consumers: [] } : t);
   return region;
 }
 
 async function addConsumer(shard: number): Promise<void> {
-  await jsm.consumers.add(streamNames(region).input, {
-    durable_name: `shard-${shard}`,
-    filter_subject: `wa.${region}.*.${shard}`,
-    ack_policy: AckPolicy.Explicit,
-    ack_wait: 5_000_000_000,
-  });
+  const t = topology();
+  await ensureTopology(nc, { ...t, streams: [], kv: [], consumers: t.consumers.filter((c) => c.name === `shard-${shard}`) });
 }
 
 async function publish(shard: number, n: number, kind = 'status', from = 0): Promise<void> {
@@ -246,6 +246,24 @@ describe('shard-runner', () => {
     r.start(0);
     await until('rest handled', () => handled.length === 8);
     expect(handled).toEqual([...Array(8).keys()]);
+  });
+
+  it('shard-runner - a handler slower than ack_wait keeps its batch (working()), no redelivery', async () => {
+    region = `r${++regionNo}`;
+    await ensureTopology(
+      nc,
+      regionTopology({ region, shards: SHARDS, replicas: 1, duplicateWindowMs: 60_000, maxAgeMs: 3_600_000, ackWaitMs: 1_000 }),
+    );
+    await publish(0, 3);
+    const deliveries: number[] = [];
+    const r = runner(async (_s, batch) => {
+      for (const m of batch) deliveries.push(m.info.deliveryCount);
+      await new Promise((res) => setTimeout(res, 2_500));
+      return batch.map(() => ({ kind: 'ack' }));
+    });
+    r.start(0);
+    await until('acked', async () => deliveries.length === 3 && (await consumerState(0)).ackPending === 0);
+    expect(deliveries).toEqual([1, 1, 1]);
   });
 
   it('shard-runner - a missing consumer is logged and retried, never thrown; it recovers once the consumer exists', async () => {

@@ -6,14 +6,9 @@ import { type Consumer, type JetStreamClient, type JsMsg, jetstream } from '@nat
 import type { NatsConnection } from '@nats-io/nats-core';
 import { streamNames } from '@wamesh/core';
 import { createDeadLetterer, type DeadLetterer } from './dead-letter.ts';
+import type { BusLogger } from './logger.ts';
+import { shardConsumerName } from './topology.ts';
 import type { BatchHandler, Disposition } from './types.ts';
-
-/** pino-compatible subset, so any structured logger fits. */
-export interface RunnerLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 /** How one batch was settled; for metrics. */
 export interface SettleTally {
@@ -36,7 +31,7 @@ export interface ShardRunnerOptions {
   /** Shard count of the deployment; start() refuses shards outside [0, shards). */
   shards: number;
   handler: BatchHandler;
-  logger: RunnerLogger;
+  logger: BusLogger;
   /** Most messages per batch (BATCH_SIZE). */
   batchSize: number;
   /**
@@ -65,11 +60,6 @@ export interface ShardRunner {
   owned(): number[];
   /** num_pending of each owned shard's consumer (last known value when the lookup fails). */
   lag(): Promise<Map<number, number>>;
-}
-
-/** Durable pull consumer of a shard on WA_<R> (filter `wa.<region>.*.<shard>`). */
-export function shardConsumerName(shard: number): string {
-  return `shard-${shard}`;
 }
 
 interface ShardLoop {
