@@ -55,13 +55,13 @@ export function num(p: Parsed, name: string, fallback: number, min = 0, max = Nu
   return n;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** "500ms", "10s", "2m", "1h"; a bare number is seconds. */
+/** "500ms", "10s", "2m", "1h", "7d"; a bare number is seconds. */
 export function durationMs(p: Parsed, name: string, fallbackMs: number): number {
   const s = str(p, name);
   if (s === undefined) return fallbackMs;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(s.trim());
   if (!m) throw new CliError('USAGE', `--${name} wants a duration like 10s, 500ms or 2m, got "${s}"`);
   return Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 's']!);
 }

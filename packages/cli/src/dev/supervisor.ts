@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 
 export interface ChildSpec {
   /** Shown to the user and in logs, e.g. "consumer eu-west". */
@@ -23,7 +23,7 @@ export interface Child {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function groupAlive(pgid: number): boolean {
+export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;
@@ -32,7 +32,7 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-function signalGroup(pgid: number, sig: NodeJS.Signals): void {
+export function signalGroup(pgid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(-pgid, sig);
   } catch {
@@ -40,29 +40,25 @@ function signalGroup(pgid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** Told about every process group started and stopped, so someone can reap them if we die. */
+export interface GroupRegistry {
+  started(pgid: number, name: string): void;
+  stopped(pgid: number): void;
+}
+
 /**
- * Starts children each in a process group of their own (so a terminal's Ctrl-C reaches only
- * us and we stop them in order), and registers every group with a reaper process that stops
- * them if we die without doing it ourselves.
+ * Starts children each in a process group of their own, so a terminal's Ctrl-C reaches only
+ * us and we stop them in order, and tells the registry (the `wamesh dev` front process) about
+ * each group so they are stopped even if we die without doing it.
  */
 export class Supervisor {
   readonly children: Child[] = [];
-  private readonly reaper: ChildProcess;
+  private readonly registry: GroupRegistry | undefined;
   private exitListener: ((child: Child, code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
   private stopping = false;
 
-  constructor(graceMs = 5000) {
-    this.reaper = spawn(process.execPath, [join(import.meta.dirname, 'reaper.ts'), String(graceMs)], {
-      detached: true,
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    this.reaper.unref();
-    // The pipe must not keep our event loop alive; it closes by itself when we exit.
-    (this.reaper.stdin as unknown as { unref?: () => void }).unref?.();
-  }
-
-  get reaperPid(): number | undefined {
-    return this.reaper.pid;
+  constructor(registry?: GroupRegistry) {
+    this.registry = registry;
   }
 
   /** Called once per child that exits while the mesh is not stopping. */
@@ -91,7 +87,7 @@ export class Supervisor {
     });
     const child: Child = { spec, pid: proc.pid ?? -1, exited, running: proc.pid !== undefined };
     this.children.push(child);
-    if (proc.pid !== undefined) this.reaper.stdin?.write(`+${proc.pid}\n`);
+    if (proc.pid !== undefined) this.registry?.started(proc.pid, spec.name);
     void exited.then(({ code, signal }) => {
       child.running = false;
       if (!this.stopping) this.exitListener?.(child, code, signal);
@@ -107,7 +103,7 @@ export class Supervisor {
     while (live.some((c) => c.running || groupAlive(c.pid)) && Date.now() < deadline) await sleep(50);
     for (const c of live) if (groupAlive(c.pid)) signalGroup(c.pid, 'SIGKILL');
     while (live.some((c) => c.running || groupAlive(c.pid))) await sleep(20);
-    for (const c of live) this.reaper.stdin?.write(`-${c.pid}\n`);
+    for (const c of live) this.registry?.stopped(c.pid);
   }
 
   /** Stops every child, in the stages given (e.g. ingress, then consumers, then NATS). */
@@ -116,7 +112,6 @@ export class Supervisor {
     const staged = new Set(stages.flat());
     const rest = this.children.filter((c) => !staged.has(c));
     for (const stage of [rest, ...stages]) await this.stop(stage, graceMs);
-    this.reaper.stdin?.end();
   }
 }
 

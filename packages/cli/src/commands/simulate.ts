@@ -1,0 +1,142 @@
+import { randomInt } from 'node:crypto';
+import { bool, durationMs, int, list, num, parse, str } from '../args.ts';
+import { CliError } from '../errors.ts';
+import { checkStore } from '../simulate/check.ts';
+import { deliver } from '../simulate/deliver.ts';
+import { waitDrained } from '../simulate/drain.ts';
+import { progress } from '../simulate/progress.ts';
+import { buildScenario } from '../simulate/scenario.ts';
+import { scheduleSends } from '../simulate/schedule.ts';
+import { formatTally, type Tally } from '../simulate/tally.ts';
+import { expectedState } from '../simulate/verify.ts';
+import { openStore, resolveTarget } from '../target.ts';
+import type { Context } from './context.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function simulateCommand(argv: string[], ctx: Context): Promise<number> {
+  const p = parse('simulate', argv, {
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    conversations: { type: 'string' },
+    'jitter-ms': { type: 'string' },
+    'duplicate-rate': { type: 'string' },
+    'inversion-rate': { type: 'string' },
+    regions: { type: 'string', multiple: true },
+    region: { type: 'string', multiple: true },
+    seed: { type: 'string' },
+    'drain-timeout': { type: 'string' },
+    ingress: { type: 'string', multiple: true },
+    'app-secret': { type: 'string' },
+    shards: { type: 'string' },
+    nats: { type: 'string' },
+    mongo: { type: 'string' },
+    home: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (p.positionals.length) throw new CliError('USAGE', `wamesh simulate: unexpected argument "${p.positionals[0]}"`);
+
+  const target = resolveTarget(ctx, { nats: str(p, 'nats'), mongo: str(p, 'mongo'), home: str(p, 'home') });
+  const ingress = ingressUrls(list(p, 'ingress'), target.dev?.regions);
+  const wanted = [...list(p, 'regions'), ...list(p, 'region')];
+  for (const r of wanted) if (!ingress[r]) throw new CliError('USAGE', `no ingress for region ${r}; known: ${Object.keys(ingress).join(', ')}`);
+  const regions = wanted.length ? wanted : Object.keys(ingress);
+  const appSecret = str(p, 'app-secret') ?? target.dev?.appSecret;
+  if (!appSecret) throw new CliError('USAGE', 'wamesh simulate: --app-secret is needed without a dev mesh');
+  const shards = int(p, 'shards', target.dev?.shards ?? 16, 1, 4096);
+
+  const rate = num(p, 'rate', 50, 0.1, 100_000);
+  const duration = durationMs(p, 'duration', 10_000);
+  const seed = int(p, 'seed', randomInt(1, 2 ** 31), 0, 2 ** 32 - 1);
+  const scenario = buildScenario({
+    seed,
+    conversations: int(p, 'conversations', 20, 1, 100_000),
+    webhooks: Math.max(1, Math.round((rate * duration) / 1000)),
+    startSeconds: Math.floor(Date.now() / 1000) - 120,
+    runId: String(seed).padStart(10, '0'),
+  });
+  const sends = scheduleSends(scenario, {
+    durationMs: duration,
+    jitterMs: num(p, 'jitter-ms', 250, 0, 600_000),
+    duplicateRate: num(p, 'duplicate-rate', 0.05, 0, 1),
+    inversionRate: num(p, 'inversion-rate', 0.1, 0, 1),
+    regions,
+    seed,
+  });
+
+  const json = bool(p, 'json');
+  if (!json) {
+    ctx.io.err(
+      `simulate: seed ${seed}, ${scenario.webhooks.length} webhooks over ${duration / 1000}s to ${regions.join(', ')} ` +
+        `(${scenario.waIds.length} conversations)`,
+    );
+  }
+  const bar = progress(ctx.io, sends.length);
+  const { tally: delivery, accepted } = await deliver(scenario, sends, {
+    ingress,
+    appSecret,
+    onSettled: (t) => bar.update(t),
+  });
+  bar.done(delivery);
+
+  const expected = expectedState(scenario, accepted, shards);
+  const { store, close } = await openStore(ctx, target);
+  try {
+    const drained = target.natsUrls.length
+      ? await waitDrained(ctx, target.natsUrls, regions, durationMs(p, 'drain-timeout', 60_000))
+      : { drained: true, waitedMs: 0 };
+    let check = await checkStore(store, scenario, expected);
+    // The log and the documents are written before the ack, so a drained mesh is final;
+    // still, a mismatch is looked at twice more before it is reported.
+    for (let i = 0; i < 2 && (check.mismatches.length || check.missingFromLog.length); i++) {
+      await sleep(1000);
+      check = await checkStore(store, scenario, expected);
+    }
+    const tally: Tally = {
+      seed,
+      regions,
+      webhooks: scenario.webhooks.length,
+      posts: sends.length,
+      duplicatesSent: delivery.duplicatesSent,
+      eventsSent: expected.eventIds.size,
+      accepted: delivery.accepted,
+      retries: delivery.retries,
+      failed: delivery.failed.length,
+      duplicatesSeenByIngress: delivery.duplicatesSeen,
+      drained: drained.drained,
+      outcomes: check.outcomes,
+      stale: check.outcomes.stale,
+      messagesChecked: check.messagesChecked,
+      conversationsChecked: check.conversationsChecked,
+      missingFromLog: check.missingFromLog.length,
+      mismatches: check.mismatches.length,
+      ...(check.invertedWamid ? { invertedWamid: check.invertedWamid } : {}),
+    };
+    if (json) ctx.io.out(JSON.stringify({ ...tally, mismatchSamples: check.mismatches.slice(0, 5), failedSamples: delivery.failed.slice(0, 5) }, null, 2));
+    else {
+      for (const line of formatTally(tally, ctx.style())) ctx.io.out(line);
+      for (const m of check.mismatches.slice(0, 5)) {
+        ctx.io.err(`mismatch ${m.what}\n  expected ${JSON.stringify(m.expected)}\n  actual   ${JSON.stringify(m.actual)}`);
+      }
+      for (const f of delivery.failed.slice(0, 5)) ctx.io.err(`not delivered: webhook ${f.seq} to ${f.region}: ${f.why}`);
+    }
+    return tally.mismatches || tally.failed || tally.missingFromLog ? 1 : 0;
+  } finally {
+    await close();
+  }
+}
+
+/** `--ingress us-east=http://...` flags, else the dev mesh's ingress URLs. */
+function ingressUrls(flags: string[], dev: { region: string; ingressUrl: string }[] | undefined): Record<string, string> {
+  if (flags.length) {
+    const out: Record<string, string> = {};
+    for (const f of flags) {
+      const eq = f.indexOf('=');
+      if (eq < 1) throw new CliError('USAGE', `--ingress wants region=url, got "${f}"`);
+      out[f.slice(0, eq)] = f.slice(eq + 1);
+    }
+    return out;
+  }
+  if (!dev) throw new CliError('NO_MESH', 'wamesh simulate: no dev mesh running; start `pnpm wamesh dev` or pass --ingress region=url');
+  return Object.fromEntries(dev.map((r) => [r.region, r.ingressUrl]));
+}

@@ -1,0 +1,120 @@
+// The mesh host: started by `wamesh dev` (front.ts) in a session of its own, configured over
+// IPC. Starts NATS (through the test harness, so its servers are in our process group),
+// provisions every region, starts ingress and consumer per region, writes the state file,
+// and stops it all in order on SIGTERM or when the front goes away.
+import { relative } from 'node:path';
+import { type NatsMesh, startMesh } from '@wamesh/nats-harness';
+import { projectRoot } from '../paths.ts';
+import { removeDevState, writeDevState } from '../state.ts';
+import type { HostMessage } from './front.ts';
+import { type DevConfig, logDir, natsBasePortOf, natsDataDir, planDev } from './plan.ts';
+import { provisionDev } from './provision-dev.ts';
+import { consumerSpec, ingressSpec, waitReady } from './services.ts';
+import { type Child, logTail, Supervisor } from './supervisor.ts';
+
+const send = (m: HostMessage): void => {
+  if (process.connected) process.send?.(m);
+};
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const note = (line: string): void => void process.stderr.write(`${line}\n`);
+
+async function host(cfg: DevConfig): Promise<void> {
+  const sup = new Supervisor({
+    started: (pgid, name) => send({ type: 'group', pgid, name }),
+    stopped: (pgid) => send({ type: 'ungroup', pgid }),
+  });
+  const ingress: Child[] = [];
+  const consumers: Child[] = [];
+  let mesh: NatsMesh | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const stop = (code: number): Promise<void> => {
+    stopping ??= (async () => {
+      await sup.stopAll([ingress, consumers]);
+      await mesh?.stop().catch((err: Error) => note(`wamesh dev: stopping NATS: ${err.message}`));
+      removeDevState(cfg.home, process.pid);
+      process.exit(code);
+    })();
+    return stopping;
+  };
+  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(0));
+  // The front is gone (even SIGKILL closes the channel): nobody to hand back to, stop.
+  process.on('disconnect', () => void stop(0));
+  sup.onUnexpectedExit((child, code, signal) => {
+    note(`wamesh dev: ${child.spec.name} exited (${signal ?? `code ${code}`}); its last log lines:`);
+    note(logTail(child.spec.logFile));
+    note(`(full log: ${child.spec.logFile}); stopping the mesh`);
+    void stop(1);
+  });
+
+  try {
+    const plan = await planDev(cfg);
+    mesh = await startMesh(
+      { clusters: cfg.regions.map((name) => ({ name, size: 1 })), gateways: true },
+      {
+        dataDir: natsDataDir(cfg.home),
+        keepData: true,
+        basePort: natsBasePortOf(cfg.portBase),
+        logToFile: true,
+        bin: cfg.natsBin,
+        readyTimeoutMs: 30_000,
+      },
+    );
+    const urlOf = (region: string): string => mesh!.regions[region]![0]!;
+    await provisionDev(cfg, urlOf);
+
+    for (const r of plan.regions) consumers.push(sup.start(consumerSpec(cfg, r, urlOf(r.region))));
+    for (const r of plan.regions) ingress.push(sup.start(ingressSpec(cfg, r, urlOf(r.region))));
+    const base = (port: number) => `http://127.0.0.1:${port}`;
+    await Promise.all(
+      plan.regions.flatMap((r, i) => [
+        waitReady(base(r.ingressPort), () => ingress[i]!.running, 60_000).catch((err: Error) => {
+          throw new Error(`ingress ${r.region}: ${err.message}`);
+        }),
+        waitReady(base(r.consumerPort), () => consumers[i]!.running, 60_000).catch((err: Error) => {
+          throw new Error(`consumer ${r.region}: ${err.message}`);
+        }),
+      ]),
+    );
+
+    writeDevState(cfg.home, {
+      version: 1,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      shards: cfg.shards,
+      store: cfg.store,
+      ...(cfg.store === 'mongo' && cfg.mongoUri ? { mongoUri: cfg.mongoUri, mongoDb: cfg.mongoDb } : {}),
+      appSecret: cfg.appSecret,
+      verifyToken: cfg.verifyToken,
+      regions: plan.regions.map((r) => ({
+        region: r.region,
+        cluster: r.cluster,
+        natsUrl: urlOf(r.region),
+        ingressUrl: `${base(r.ingressPort)}/webhook`,
+        consumerUrl: base(r.consumerPort),
+      })),
+      processes: [
+        { name: 'wamesh dev', pid: process.ppid },
+        { name: 'mesh host', pid: process.pid },
+        ...mesh.servers.map((s) => ({ name: `nats ${s.spec.cluster?.name ?? s.name}`, pid: s.pid ?? -1 })),
+        ...sup.children.map((c) => ({ name: c.spec.name, pid: c.pid })),
+      ],
+    });
+    const rel = (p: string) => relative(projectRoot(), p) || '.';
+    for (const r of plan.regions) note(`nats    ${r.region} ${urlOf(r.region)}`);
+    note(`store   ${cfg.store}${cfg.store === 'mongo' ? ` (${cfg.mongoDb})` : ' (NATS KV)'}; logs in ${rel(logDir(cfg.home))}/`);
+    for (const r of plan.regions) say(`ingress ${r.region} ${base(r.ingressPort)}/webhook`);
+    say('ready');
+    note('try: pnpm wamesh simulate --duration 10s   (Ctrl-C here stops the mesh)');
+    send({ type: 'ready' });
+  } catch (err) {
+    if (stopping) return;
+    note(`wamesh dev: could not start: ${(err as Error).message}`);
+    await stop(1);
+  }
+}
+
+process.once('message', (m: { type: 'start'; cfg: DevConfig }) => {
+  if (m.type === 'start') void host(m.cfg);
+});
