@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export type ConfValue = string | number | boolean | ConfValue[] | ConfMap | { ref: string };
+/** `$VAR` references stay strings with their `$`. */
+export type ConfValue = string | number | boolean | ConfValue[] | ConfMap;
 export interface ConfMap {
   [key: string]: ConfValue;
 }
@@ -43,7 +44,6 @@ function tokenize(text: string): Token[] {
 
 function scalar(t: Token & { kind: 'str' }): ConfValue {
   if (t.quoted) return t.value;
-  if (t.value.startsWith('$')) return { ref: t.value.slice(1) };
   if (t.value === 'true' || t.value === 'enabled') return true;
   if (t.value === 'false' || t.value === 'disabled') return false;
   if (/^-?\d+$/.test(t.value)) return Number(t.value);
@@ -99,8 +99,7 @@ export function parseNatsConf(file: string): ConfMap {
   return map(undefined);
 }
 
-export const isMap = (v: ConfValue | undefined): v is ConfMap =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !('ref' in v && Object.keys(v).length === 1);
+export const isMap = (v: ConfValue | undefined): v is ConfMap => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** NATS subject matching: `*` is one token, `>` one or more trailing tokens. */
 export function subjectMatches(pattern: string, subject: string): boolean {
