@@ -39,6 +39,6 @@ export {
 } from './message-doc.ts';
 export { applyMessage, conversationOf, joinConversations } from './conversation.ts';
 export { foldMessages, foldOutcomes, foldStatuses, type EventOutcome, type Folded } from './fold.ts';
-export { beatenByOf } from './order.ts';
+export { beatenByOf, compareWinners } from './order.ts';
 export { signBody, verifySignature, type SignatureCheck } from './signature.ts';
 export { buildWebhook, type ChangeSpec, type EntrySpec, type InboundSpec, type StatusSpec } from './build.ts';
