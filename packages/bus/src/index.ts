@@ -1,2 +1,58 @@
-import { hello } from '@wamesh/core';
-export const greet = (): string => hello('bus');
+// Public surface of @wamesh/bus: NATS connection, JetStream topology, publisher, shard runner.
+export type {
+  BatchHandler,
+  Disposition,
+  EnsureReport,
+  NatsConfig,
+  Publisher,
+  PublishReport,
+  RegionTopologyOptions,
+} from './types.ts';
+export {
+  BusError,
+  type BusErrorCode,
+  InvalidMetaError,
+  NatsConfigError,
+  PublishFailedError,
+  PublishUnavailableError,
+  TopologyError,
+  type UnavailableReason,
+} from './errors.ts';
+export { type BusLogger, silentLogger } from './logger.ts';
+export { type ConnectNatsOptions, connectNats, natsConnectionOptions } from './connection.ts';
+export {
+  DEFAULT_ACK_WAIT_MS,
+  DEFAULT_LEASE_TTL_MS,
+  DEFAULT_MAX_ACK_PENDING,
+  type ConsumerSpec,
+  inputSubjects,
+  type KvSpec,
+  leaseBucketName,
+  type RegionTopology,
+  regionTopology,
+  shardConsumerName,
+  shardFilterSubject,
+  type StreamSpec,
+} from './topology.ts';
+export { ensureTopology } from './ensure.ts';
+export {
+  decodeMeta,
+  encodeMeta,
+  HEADER_DEAD_REASON,
+  HEADER_DEAD_SUBJECT,
+  HEADER_MSG_ID,
+  HEADER_RECEIVED_AT,
+  HEADER_REGION,
+  HEADER_TRACEPARENT,
+  HEADER_TRACESTATE,
+} from './headers.ts';
+export { classifyPublishError, createPublisher, type PublisherOptions } from './publisher.ts';
+export {
+  backoff,
+  createShardRunner,
+  type RunnerObserver,
+  type SettleTally,
+  type ShardRunner,
+  type ShardRunnerOptions,
+} from './shard-runner.ts';
+export { createDeadLetterer, type DeadLetterer, deadLetterSubject } from './dead-letter.ts';

@@ -26,18 +26,27 @@ export interface RegionTopologyOptions {
   duplicateWindowMs: number;
   /** How long input events are kept for replay (default 7 days). */
   maxAgeMs: number;
+  /** Redelivery of an unacked message after this long (consumer ack_wait); default 30 s. */
+  ackWaitMs?: number;
+  /** Unacked messages a shard consumer may have out at once; default 1000. */
+  maxAckPending?: number;
+  /** TTL of the shard lease bucket (bucket-level: 2.9 has no per-key TTL); default 10 s. */
+  leaseTtlMs?: number;
 }
 
 /** What ensureTopology did, per resource, and where the server's config drifted. */
 export interface EnsureReport {
+  /** Resources as `stream WA_EU`, `consumer WA_EU/shard-0`, `kv wamesh_leases_eu`. */
   created: string[];
   updated: string[];
+  /** Left as they were (a resource with only fixed differences is here and in drift). */
   unchanged: string[];
   /** Differences that cannot be updated in place (e.g. storage type); left as they are. */
   drift: { resource: string; field: string; want: unknown; have: unknown }[];
 }
 
 export interface PublishReport {
+  /** Events JetStream stored new from this batch (published + duplicates = batch size). */
   published: number;
   /** Events JetStream already had within its duplicate window (PubAck.duplicate). */
   duplicates: number;

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { TopologyError } from './errors.ts';
+import { regionTopology } from './topology.ts';
+
+const base = { region: 'eu-west', shards: 4, replicas: 3, duplicateWindowMs: 120_000, maxAgeMs: 7 * 86_400_000 };
+
+describe('topology - region', () => {
+  it('describes input, output and dead-letter streams placed in the region cluster', () => {
+    const t = regionTopology({ ...base, cluster: 'eu-west' });
+    expect(t.streams.map((s) => [s.name, s.config.subjects])).toEqual([
+      ['WA_EU_WEST', ['wa.eu-west.*.*']],
+      ['WAOUT_EU_WEST', ['waout.eu-west.>']],
+      ['WADLQ_EU_WEST', ['wadlq.eu-west.>']],
+    ]);
+    for (const s of t.streams) {
+      expect(s.config).toMatchObject({ storage: 'file', num_replicas: 3, discard: 'old', placement: { cluster: 'eu-west' } });
+      expect(s.config.duplicate_window).toBe(120_000 * 1e6);
+    }
+    expect(t.streams[0]!.config.max_age).toBe(7 * 86_400_000 * 1e6);
+    expect(t.streams[2]!.config.max_age).toBe(0);
+  });
+
+  it('has one explicit-ack pull consumer per shard, unlimited deliveries', () => {
+    const t = regionTopology(base);
+    expect(t.consumers.map((c) => [c.stream, c.name, c.config.filter_subject])).toEqual([
+      ['WA_EU_WEST', 'shard-0', 'wa.eu-west.*.0'],
+      ['WA_EU_WEST', 'shard-1', 'wa.eu-west.*.1'],
+      ['WA_EU_WEST', 'shard-2', 'wa.eu-west.*.2'],
+      ['WA_EU_WEST', 'shard-3', 'wa.eu-west.*.3'],
+    ]);
+    for (const c of t.consumers) {
+      expect(c.config).toMatchObject({ ack_policy: 'explicit', max_deliver: -1, ack_wait: 30e9 });
+      expect(c.config.deliver_subject).toBeUndefined();
+    }
+    expect(t.streams[0]!.config.placement).toBeUndefined();
+  });
+
+  it('has a lease bucket with a bucket-level TTL', () => {
+    const t = regionTopology({ ...base, leaseTtlMs: 5_000, cluster: 'eu-west' });
+    expect(t.kv).toEqual([
+      { bucket: 'wamesh_leases_eu-west', history: 1, ttlMs: 5_000, replicas: 3, storage: 'file', placement: { cluster: 'eu-west', tags: [] } },
+    ]);
+  });
+
+  it('refuses impossible options', () => {
+    expect(() => regionTopology({ ...base, shards: 0 })).toThrow(TopologyError);
+    expect(() => regionTopology({ ...base, duplicateWindowMs: 10, maxAgeMs: 5 })).toThrow(/exceeds max age/);
+    expect(() => regionTopology({ ...base, region: 'a.b' })).toThrow(/region/);
+  });
+});

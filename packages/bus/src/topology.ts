@@ -1,0 +1,142 @@
+// The JetStream resources of one region as plain data (JetStream API field names, durations
+// in nanoseconds), so `ensureTopology` can create, compare and update them and an operator
+// can print them.
+import {
+  AckPolicy,
+  type ConsumerConfig,
+  DeliverPolicy,
+  DiscardPolicy,
+  type Placement,
+  ReplayPolicy,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import { assertRegion, streamNames } from '@wamesh/core';
+import { TopologyError } from './errors.ts';
+import type { RegionTopologyOptions } from './types.ts';
+
+export interface StreamSpec {
+  name: string;
+  config: Partial<StreamConfig> & { name: string };
+}
+
+export interface ConsumerSpec {
+  stream: string;
+  name: string;
+  config: Partial<ConsumerConfig> & { durable_name: string };
+}
+
+export interface KvSpec {
+  bucket: string;
+  /** Values kept per key. */
+  history: number;
+  /** Bucket-level TTL: every entry expires this long after its last write. */
+  ttlMs: number;
+  replicas: number;
+  storage: StorageType;
+  placement?: Placement;
+}
+
+export interface RegionTopology {
+  region: string;
+  /** Input, output, dead letters, in that order. */
+  streams: StreamSpec[];
+  /** `shard-<n>` on the input stream, n = 0 … shards-1. */
+  consumers: ConsumerSpec[];
+  kv: KvSpec[];
+}
+
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+export const DEFAULT_MAX_ACK_PENDING = 1_000;
+export const DEFAULT_LEASE_TTL_MS = 10_000;
+
+/** Durable pull consumer of a shard on `WA_<R>`. */
+export const shardConsumerName = (shard: number): string => `shard-${shard}`;
+/** Filter of a shard's consumer: both kinds of the shard. */
+export const shardFilterSubject = (region: string, shard: number): string => `wa.${region}.*.${shard}`;
+/** KV bucket of the shard leases. */
+export const leaseBucketName = (region: string): string => `wamesh_leases_${region}`;
+
+/**
+ * The input stream captures `wa.<region>.*.*`, not just `…msg.*` and `…status.*`: on
+ * nats-server 2.9 a consumer filter must be a subset of ONE stream subject, and the shard
+ * filter `wa.<region>.*.<n>` spans both kinds. Only msg/status subjects are ever published
+ * (core's subjectOf refuses other kinds); outputs live under `waout.` and `wadlq.`, which
+ * this stream cannot capture.
+ */
+export const inputSubjects = (region: string): string[] => [`wa.${region}.*.*`];
+
+/** Streams, shard consumers and the lease bucket of one region. */
+export function regionTopology(opts: RegionTopologyOptions): RegionTopology {
+  const { region, shards, replicas, duplicateWindowMs, maxAgeMs } = opts;
+  assertRegion(region);
+  const resource = `region ${region}`;
+  const positiveInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) throw new TopologyError(resource, `${name} must be a positive integer, got ${v}`);
+  };
+  positiveInt('shards', shards);
+  positiveInt('replicas', replicas);
+  positiveInt('duplicateWindowMs', duplicateWindowMs);
+  positiveInt('maxAgeMs', maxAgeMs);
+  if (duplicateWindowMs > maxAgeMs) {
+    throw new TopologyError(resource, `duplicate window (${duplicateWindowMs} ms) exceeds max age (${maxAgeMs} ms)`);
+  }
+  const ackWaitMs = opts.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+  const maxAckPending = opts.maxAckPending ?? DEFAULT_MAX_ACK_PENDING;
+  const leaseTtlMs = opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  positiveInt('ackWaitMs', ackWaitMs);
+  positiveInt('maxAckPending', maxAckPending);
+  positiveInt('leaseTtlMs', leaseTtlMs);
+
+  const names = streamNames(region);
+  const placement: Placement | undefined = opts.cluster ? { cluster: opts.cluster, tags: [] } : undefined;
+  const stream = (name: string, subjects: string[], maxAgeNs: number, description: string): StreamSpec => {
+    const config: StreamSpec['config'] = {
+      name,
+      description,
+      subjects,
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      discard: DiscardPolicy.Old,
+      max_age: maxAgeNs,
+      duplicate_window: nanos(duplicateWindowMs),
+    };
+    if (placement) config.placement = placement;
+    return { name, config };
+  };
+
+  const streams = [
+    stream(names.input, inputSubjects(region), nanos(maxAgeMs), `wamesh ${region}: webhook events by shard`),
+    stream(names.output, [`waout.${region}.>`], nanos(maxAgeMs), `wamesh ${region}: consumer outputs`),
+    // Dead letters wait for an operator: no age limit.
+    stream(names.dead, [`wadlq.${region}.>`], 0, `wamesh ${region}: dead letters`),
+  ];
+
+  const consumers: ConsumerSpec[] = [];
+  for (let shard = 0; shard < shards; shard++) {
+    const name = shardConsumerName(shard);
+    consumers.push({
+      stream: names.input,
+      name,
+      config: {
+        durable_name: name,
+        description: `wamesh ${region}: shard ${shard}`,
+        filter_subject: shardFilterSubject(region, shard),
+        deliver_policy: DeliverPolicy.All,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(ackWaitMs),
+        // Unlimited: the app dead-letters after MAX_DELIVERIES with the reason.
+        max_deliver: -1,
+        max_ack_pending: maxAckPending,
+        replay_policy: ReplayPolicy.Instant,
+      },
+    });
+  }
+
+  const lease: KvSpec = { bucket: leaseBucketName(region), history: 1, ttlMs: leaseTtlMs, replicas, storage: StorageType.File };
+  if (placement) lease.placement = placement;
+  return { region, streams, consumers, kv: [lease] };
+}
