@@ -54,7 +54,7 @@ export function formatTrace(report: TraceReport, style: Style): string[] {
       notes.set(
         i,
         style.red(
-          `     ^ arrived after ${name}(event ${e.beatenBy.eventId.slice(0, 12)}, ${e.beatenBy.region}, ` +
+          `     ^ arrived after ${name}(event ${e.beatenBy.eventId.slice(0, 16)}, ${e.beatenBy.region}, ` +
             `${waTime(e.beatenBy.timestamp)}) was applied: ${e.beatenBy.bySeconds}s newer`,
         ),
       );

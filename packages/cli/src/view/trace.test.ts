@@ -1,0 +1,48 @@
+import type { EventLogEntry } from '@wamesh/core';
+import { describe, expect, it } from 'vitest';
+import { plain } from './style.ts';
+import { formatTrace, traceReport } from './trace.ts';
+
+const base = { kind: 'status' as const, key: 'wamid.A', wamid: 'wamid.A', waId: '15550001', phoneNumberId: '1065' };
+const read: EventLogEntry = {
+  ...base,
+  eventId: 'status-read0000000001',
+  status: 'read',
+  timestamp: 1_700_000_010,
+  region: 'us-east',
+  receivedAt: 1_700_000_011_000,
+  appliedAt: 1_700_000_011_050,
+  outcome: 'applied',
+  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+};
+const delivered: EventLogEntry = {
+  ...base,
+  eventId: 'status-deli000000002',
+  status: 'delivered',
+  timestamp: 1_700_000_007,
+  region: 'eu-west',
+  receivedAt: 1_700_000_012_000,
+  appliedAt: 1_700_000_012_040,
+  outcome: 'stale',
+  beatenBy: { eventId: read.eventId, timestamp: read.timestamp, region: 'us-east', bySeconds: 3 },
+};
+
+describe('trace view', () => {
+  it('trace view - a stale event is marked and names the event that beat it and by how much', () => {
+    const report = traceReport('wamid.A', [delivered, read]);
+    expect(report.inversions).toBe(1);
+    expect(report.events[1]!.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    const lines = formatTrace(report, plain);
+    expect(lines[0]).toBe('wamid.A: 2 events, 1 inversion');
+    const staleRow = lines.findIndex((l) => l.includes('delivered'));
+    expect(lines[staleRow]).toMatch(/^!!.*eu-west.*stale <</);
+    expect(lines[staleRow + 1]).toContain('arrived after read');
+    expect(lines[staleRow + 1]).toContain('us-east');
+    expect(lines[staleRow + 1]).toContain('3s newer');
+    expect(lines.find((l) => /^\s+\d{4}-/.test(l) && l.includes('read'))).toMatch(/applied\s+0af7651916cd43dd/);
+  });
+
+  it('trace view - an unknown key says so', () => {
+    expect(formatTrace(traceReport('nope', []), plain)).toEqual(['no events logged for nope']);
+  });
+});
