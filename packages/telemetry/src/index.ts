@@ -12,7 +12,7 @@ export {
   type TraceHeaders,
   traceHeadersOf,
 } from './propagation.ts';
-export { getTelemetry, startTelemetry, type Telemetry, type TelemetryOptions } from './sdk.ts';
+export { getTelemetry, requestContext, startTelemetry, type Telemetry, type TelemetryOptions } from './sdk.ts';
 export {
   type BeatenBy,
   eventAttributes,
@@ -23,3 +23,15 @@ export {
   wameshTracer,
 } from './spans.ts';
 export { type ReadableSpan, startTestTelemetry, type TestTelemetry } from './testing.ts';
+// The API pieces services need, so they depend on @wamesh/telemetry alone.
+export {
+  type Attributes,
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';

@@ -1,5 +1,5 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel';
-import { context, propagation, trace } from '@opentelemetry/api';
+import { type Context, context, propagation, type Span, trace } from '@opentelemetry/api';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -79,6 +79,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
         instrumentHooks: false,
         instrumentHandler: false,
         ignorePaths: (route: { url?: string }) => UNTRACED_PATHS.has(route.url ?? ''),
+        // "POST /webhook" reads better in Jaeger than the plugin's generic "request".
+        requestHook: (span: Span, request: { method: string; routeOptions?: { url?: string } }) => {
+          span.updateName(`${request.method} ${request.routeOptions?.url ?? ''}`.trim());
+        },
       }),
     );
   }
@@ -121,4 +125,14 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   };
   current = handle;
   return handle;
+}
+
+/**
+ * The OpenTelemetry context of a Fastify request: its server span when @fastify/otel
+ * instruments the app, else the active context. Use it as the parent of spans started in
+ * a handler (Fastify does not keep the hook's async context across body parsing).
+ */
+export function requestContext(request: object): Context {
+  const otel = (request as { opentelemetry?: () => { context?: Context } }).opentelemetry;
+  return (typeof otel === 'function' ? otel.call(request).context : undefined) ?? context.active();
 }

@@ -1,0 +1,91 @@
+// Durable publish of one request's events: a PRODUCER span per event, its W3C context in
+// the event's meta (the bus writes meta as NATS headers), all publishes concurrent. The
+// bus publisher bounds each publish by PUBLISH_TIMEOUT_MS, reconnect wait included.
+import { type Publisher, type PublishReport, PublishUnavailableError } from '@wamesh/bus';
+import { type EventKind, subjectOf, type WaEvent } from '@wamesh/core';
+import { type Context, SpanStatusCode, startPublishSpan, traceHeadersOf } from '@wamesh/telemetry';
+import { IngressError } from './errors.ts';
+
+export interface PublishOutcome {
+  /** Events stored now. */
+  published: number;
+  /** Events JetStream already had (a retried webhook): stored once, still a success. */
+  duplicates: number;
+  byKind: Record<EventKind, { published: number; duplicates: number }>;
+}
+
+export interface EventPublisher {
+  /** Resolves once every event is stored (PubAck); rejects with an IngressError otherwise. */
+  publish(events: WaEvent[], receivedAt: number, parent: Context): Promise<PublishOutcome>;
+}
+
+export interface EventPublisherOptions {
+  region: string;
+  shards: number;
+  publisher: Publisher;
+  /** Seconds in Retry-After when JetStream cannot take the events. */
+  retryAfterSeconds?: number;
+}
+
+export function createEventPublisher(opts: EventPublisherOptions): EventPublisher {
+  const { region, publisher } = opts;
+  const retryAfter = opts.retryAfterSeconds ?? 2;
+  // Span destinations computed once, not per event.
+  const subjects: Record<EventKind, string[]> = { msg: [], status: [] };
+  for (let shard = 0; shard < opts.shards; shard++) {
+    subjects.msg.push(subjectOf(region, 'msg', shard));
+    subjects.status.push(subjectOf(region, 'status', shard));
+  }
+
+  function publishOne(event: WaEvent, receivedAt: number, parent: Context): Promise<PublishReport> {
+    const subject = subjects[event.kind][event.shard] ?? subjectOf(region, event.kind, event.shard);
+    const span = startPublishSpan(event, subject, { region }, parent);
+    const meta = { region, receivedAt, ...traceHeadersOf(span) };
+    return publisher.publish([{ event, meta }]).then(
+      (report) => {
+        if (report.duplicates > 0) span.setAttribute('messaging.nats.duplicate', true);
+        span.end();
+        return report;
+      },
+      (err: unknown) => {
+        span.recordException(err instanceof Error ? err : String(err));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorName(err) });
+        span.end();
+        throw err;
+      },
+    );
+  }
+
+  return {
+    async publish(events, receivedAt, parent) {
+      let reports: PublishReport[];
+      try {
+        reports = await Promise.all(events.map((e) => publishOne(e, receivedAt, parent)));
+      } catch (err) {
+        if (err instanceof PublishUnavailableError) {
+          throw new IngressError('PUBLISH_UNAVAILABLE', err.reason, { cause: err, retryAfter });
+        }
+        throw new IngressError('PUBLISH_FAILED', undefined, { cause: err });
+      }
+      const outcome: PublishOutcome = {
+        published: 0,
+        duplicates: 0,
+        byKind: { msg: { published: 0, duplicates: 0 }, status: { published: 0, duplicates: 0 } },
+      };
+      for (let i = 0; i < reports.length; i++) {
+        const r = reports[i]!;
+        const kind = outcome.byKind[events[i]!.kind];
+        outcome.published += r.published;
+        outcome.duplicates += r.duplicates;
+        kind.published += r.published;
+        kind.duplicates += r.duplicates;
+      }
+      return outcome;
+    },
+  };
+}
+
+function errorName(err: unknown): string {
+  const e = err as { name?: unknown; code?: unknown } | undefined;
+  return [e?.name, e?.code].filter((x) => typeof x === 'string').join(' ') || 'publish failed';
+}
