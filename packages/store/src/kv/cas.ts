@@ -23,7 +23,13 @@ const backoff = (attempt: number): Promise<void> =>
  * another writer got there first the write is refused, and the join is recomputed on
  * what it wrote. A join that changes nothing writes nothing. Resolves with the before-image.
  */
-export async function casJoin<D>(kv: KV, key: string, delta: D, join: (stored: D, delta: D) => D): Promise<D | null> {
+export async function casJoin<D>(
+  kv: KV,
+  key: string,
+  delta: D,
+  join: (stored: D, delta: D) => D,
+  onConflict?: (key: string) => void,
+): Promise<D | null> {
   for (let attempt = 1; ; attempt++) {
     const entry = await kv.get(key);
     const before = entry && entry.operation === 'PUT' ? entry.json<D>() : null;
@@ -35,6 +41,7 @@ export async function casJoin<D>(kv: KV, key: string, delta: D, join: (stored: D
       return before;
     } catch (err) {
       if (!isCasConflict(err)) throw err;
+      onConflict?.(key);
       if (attempt >= MAX_ATTEMPTS) throw new StoreConflictError(key, attempt, { cause: err });
       await backoff(attempt);
     }

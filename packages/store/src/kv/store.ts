@@ -26,11 +26,13 @@ export interface KvStoreOptions {
   replicas?: number;
   /** Expire event-log rows after this long (bucket max age); kept forever when unset. */
   eventTtlMs?: number;
+  /** Called each time a compare-and-set lost to another writer and is retried (for metrics). */
+  onCasConflict?: (bucket: 'messages' | 'conversations', key: string) => void;
 }
 
 /** The embedded store: JetStream KV buckets, every write a compare-and-set on the key's revision. */
 export class KvStore implements StateStore {
-  readonly #opts: Required<Omit<KvStoreOptions, 'eventTtlMs'>> & { eventTtlMs?: number };
+  readonly #opts: KvStoreOptions & { prefix: string; replicas: number };
   #buckets: KvBuckets | undefined;
 
   constructor(opts: KvStoreOptions) {
@@ -47,10 +49,22 @@ export class KvStore implements StateStore {
   }
 
   readonly #writer: JoinWriter = {
-    joinMessage: (delta: MessageDoc) => casJoin(this.#b.messages, messageKey(delta.wamid), delta, joinMessageDocs),
+    joinMessage: (delta: MessageDoc) =>
+      casJoin(this.#b.messages, messageKey(delta.wamid), delta, joinMessageDocs, this.#conflict('messages')),
     joinConversation: (delta: ConversationDoc) =>
-      casJoin(this.#b.conversations, conversationKey(delta.phoneNumberId, delta.waId), delta, joinConversations),
+      casJoin(
+        this.#b.conversations,
+        conversationKey(delta.phoneNumberId, delta.waId),
+        delta,
+        joinConversations,
+        this.#conflict('conversations'),
+      ),
   };
+
+  #conflict(bucket: 'messages' | 'conversations'): ((key: string) => void) | undefined {
+    const hook = this.#opts.onCasConflict;
+    return hook && ((key) => hook(bucket, key));
+  }
 
   applyStatuses(batch: Envelope<StatusEvent>[]) {
     return applyStatusBatch(this.#writer, batch);

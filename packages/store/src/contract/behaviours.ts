@@ -1,0 +1,143 @@
+// Store behaviours beyond the seeds: joins across kinds, duplicates, the log and timelines.
+import { messageView } from '@wamesh/core';
+import { expect, it } from 'vitest';
+import type { ContractContext } from './context.ts';
+import { deliver } from './deliver.ts';
+import { BUSINESS, inboundEnvelope, statusEnvelope } from './events.ts';
+import { logEntryOf } from './reference.ts';
+
+const T = 1_760_000_000;
+
+export function behaviours(ctx: ContractContext): void {
+  it('status before message - a status creates the document and the message record joins it later', async () => {
+    const store = await ctx.fresh();
+    const wamid = 'wamid.first+status/=';
+    const read = statusEnvelope({ id: wamid, status: 'read', timestamp: T + 3 });
+    expect((await deliver(store, [read])).results[0]!.outcome).toBe('applied');
+    const inbound = inboundEnvelope({ id: wamid, from: '447700900123', timestamp: T, replyTo: 'wamid.ctx' });
+    const [applied] = await store.applyMessages([inbound]);
+    const doc = await store.getMessage(wamid);
+    expect(doc).toMatchObject({ status: 'read', statusAt: { read: T + 3 } });
+    expect(doc?.inbound).toMatchObject({ eventId: inbound.event.id, waId: '447700900123', contextWamid: 'wamid.ctx' });
+    expect(applied!.message).toEqual(doc);
+    expect(applied!.doc).toEqual(await store.getConversation(BUSINESS, '447700900123'));
+  });
+
+  it('status and message of one wamid in the same batch both land (they race on one document)', async () => {
+    const store = await ctx.fresh();
+    const wamid = 'wamid.same+batch=';
+    const batch = [
+      statusEnvelope({ id: wamid, status: 'delivered', timestamp: T + 1 }),
+      inboundEnvelope({ id: wamid, from: '447700900124', timestamp: T }),
+      statusEnvelope({ id: wamid, status: 'sent', timestamp: T }),
+    ];
+    await deliver(store, batch);
+    const doc = await store.getMessage(wamid);
+    expect(doc).toMatchObject({ status: 'delivered', statusAt: { sent: T, delivered: T + 1 } });
+    expect(doc?.inbound?.eventId).toBe(batch[1]!.event.id);
+  });
+
+  it('duplicates - a redelivered batch changes nothing and every event is a duplicate, in state and in the log', async () => {
+    const store = await ctx.fresh();
+    const batch = [
+      statusEnvelope({ id: 'wamid.dup+1=', status: 'sent', timestamp: T }),
+      statusEnvelope({ id: 'wamid.dup+1=', status: 'read', timestamp: T + 4 }),
+      inboundEnvelope({ id: 'wamid.dup+2=', from: '33612345678', timestamp: T + 1 }),
+      inboundEnvelope({ id: 'wamid.dup+3=', from: '33612345678', timestamp: T + 2 }),
+    ];
+    const first = await deliver(store, batch);
+    expect(first.log.inserted).toHaveLength(4);
+    const before = [await store.getMessage('wamid.dup+1='), await store.getConversation(BUSINESS, '33612345678')];
+    const again = await deliver(store, batch);
+    // The older message (dup+2) would read as stale against the conversation: it is a duplicate.
+    expect(again.results.map((r) => r.outcome)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    expect(again.log).toEqual({ inserted: [], duplicates: batch.map((e) => e.event.id) });
+    expect([await store.getMessage('wamid.dup+1='), await store.getConversation(BUSINESS, '33612345678')]).toEqual(before);
+  });
+
+  it('duplicates - the same event twice in one batch: the second copy is a duplicate', async () => {
+    const store = await ctx.fresh();
+    const old = inboundEnvelope({ id: 'wamid.twice+old=', from: '34600000001', timestamp: T });
+    const newer = inboundEnvelope({ id: 'wamid.twice+new=', from: '34600000001', timestamp: T + 9 });
+    const sent = statusEnvelope({ id: 'wamid.twice+s=', status: 'sent', timestamp: T });
+    const { results, log } = await deliver(store, [newer, old, old, sent, sent]);
+    expect(results.map((r) => r.outcome)).toEqual(['applied', 'stale', 'duplicate', 'applied', 'duplicate']);
+    expect(log.inserted).toEqual([newer.event.id, old.event.id, sent.event.id]);
+    expect(log.duplicates).toEqual([old.event.id, sent.event.id]);
+  });
+
+  it('unknown statuses are recorded and never change the status', async () => {
+    const store = await ctx.fresh();
+    const wamid = 'wamid.unknown+st=';
+    const { results } = await deliver(store, [
+      statusEnvelope({ id: wamid, status: 'delivered', timestamp: T }),
+      statusEnvelope({ id: wamid, status: 'deleted', timestamp: T + 7 }),
+    ]);
+    expect(results.map((r) => r.outcome)).toEqual(['applied', 'merged']);
+    expect(await store.getMessage(wamid)).toMatchObject({ status: 'delivered', rank: 2, statusAt: { deleted: T + 7 } });
+  });
+
+  it('fields only a lower status carries (pricing, conversation) are merged when it arrives late', async () => {
+    const store = await ctx.fresh();
+    const wamid = 'wamid.pricing+late=';
+    await deliver(store, [statusEnvelope({ id: wamid, status: 'read', timestamp: T + 30 })]);
+    const sent = statusEnvelope({
+      id: wamid,
+      status: 'sent',
+      timestamp: T,
+      pricing: { billable: true, pricing_model: 'CBP', category: 'marketing' },
+      conversation: { id: 'conv-1', origin: { type: 'marketing' } },
+      bizOpaqueCallbackData: 'campaign-42',
+    });
+    expect((await deliver(store, [sent])).results[0]!.outcome).toBe('stale');
+    const view = messageView((await store.getMessage(wamid))!);
+    expect(view).toMatchObject({
+      status: 'read',
+      pricing: { category: 'marketing' },
+      conversation: { id: 'conv-1' },
+      bizOpaqueCallbackData: 'campaign-42',
+    });
+  });
+
+  it('timeline - every logged event of a wamid or wa_id, in WhatsApp order whatever the arrival order', async () => {
+    const store = await ctx.fresh();
+    const user = '5215512345678';
+    const wamid = 'wamid.timeline+/=';
+    const events = [
+      statusEnvelope({ id: wamid, status: 'read', timestamp: T + 20, recipientId: user }, { receivedAt: T * 1000 + 1 }),
+      inboundEnvelope({ id: 'wamid.tl+in2=', from: user, timestamp: T + 15 }),
+      statusEnvelope({ id: wamid, status: 'sent', timestamp: T, recipientId: user }, { receivedAt: T * 1000 + 9 }),
+      inboundEnvelope({ id: 'wamid.tl+in1=', from: user, timestamp: T + 5 }),
+      statusEnvelope({ id: wamid, status: 'delivered', timestamp: T, recipientId: user }, { receivedAt: T * 1000 + 5 }),
+    ];
+    for (const e of events) await deliver(store, [e]);
+    const byWamid = await store.timeline(wamid);
+    // Same second: receive time decides (delivered was received before sent).
+    expect(byWamid.map((e) => e.status)).toEqual(['delivered', 'sent', 'read']);
+    const byUser = await store.timeline(user);
+    expect(byUser.map((e) => e.status ?? e.wamid)).toEqual(['delivered', 'sent', 'wamid.tl+in1=', 'wamid.tl+in2=', 'read']);
+    expect(byUser.find((e) => e.wamid === 'wamid.tl+in1=')).toMatchObject({ kind: 'msg', outcome: 'stale', type: 'text' });
+    expect(await store.timeline('nobody')).toEqual([]);
+  });
+
+  it('event log - an entry is recorded once; a second append with other fields keeps the first', async () => {
+    const store = await ctx.fresh();
+    const e = statusEnvelope({ id: 'wamid.log+1=', status: 'sent', timestamp: T });
+    const first = logEntryOf(e, { outcome: 'applied' });
+    expect(await store.appendLog([first])).toEqual({ inserted: [e.event.id], duplicates: [] });
+    const second = { ...first, region: 'ap', outcome: 'duplicate' as const };
+    expect(await store.appendLog([second])).toEqual({ inserted: [], duplicates: [e.event.id] });
+    expect(await store.timeline('wamid.log+1=')).toEqual([first]);
+    expect(await store.appendLog([])).toEqual({ inserted: [], duplicates: [] });
+  });
+
+  it('reads - unknown keys read as null, and ids with + / = round-trip', async () => {
+    const store = await ctx.fresh();
+    expect(await store.getMessage('wamid.never')).toBeNull();
+    expect(await store.getConversation(BUSINESS, 'never')).toBeNull();
+    const wamid = 'wamid.HBgN+/+/==';
+    await deliver(store, [statusEnvelope({ id: wamid, status: 'sent', timestamp: T })]);
+    expect((await store.getMessage(wamid))?.wamid).toBe(wamid);
+    expect(await store.getMessage('wamid.HBgN+/+/=')).toBeNull();
+  });
+}

@@ -1,0 +1,96 @@
+// Order and duplicates must not matter: random arrivals, and two writers racing.
+import type { Envelope, WaEvent } from '@wamesh/core';
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import type { StateStore } from '../types.ts';
+import { arrivalArb, batchesOf, envelopesOf } from './arbitraries.ts';
+import type { ContractContext } from './context.ts';
+import { deliver, deliverAll } from './deliver.ts';
+import { prng, raceWorkload, shuffled } from './race.ts';
+import { referenceState } from './reference.ts';
+
+export interface PropertyOptions {
+  /** fast-check runs of the random-arrival property (default 12). */
+  propertyRuns?: number;
+  /** Distinct events in the two-writer race (default 2000); each writer applies all of them. */
+  raceEvents?: number;
+}
+
+/** The store holds exactly core's reference join of `events`. */
+async function expectReferenceState(store: StateStore, events: readonly Envelope<WaEvent>[]): Promise<void> {
+  const want = referenceState(events);
+  for (const [wamid, doc] of want.messages) expect(await store.getMessage(wamid)).toEqual(doc);
+  for (const doc of want.conversations.values()) {
+    expect(await store.getConversation(doc.phoneNumberId, doc.waId)).toEqual(doc);
+  }
+}
+
+export function properties(ctx: ContractContext, opts: PropertyOptions): void {
+  it('random arrivals with duplicates, in random batches, equal core’s reference join', async () => {
+    const store = await ctx.fresh();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(arrivalArb(24), async ({ specs, order, batches }) => {
+        const events = envelopesOf(specs, `r${run++}x`);
+        const arrival = order.map((i) => events[i]!);
+        const { results, log } = await deliverAll(store, batchesOf(arrival, batches));
+        await expectReferenceState(store, events);
+        // A copy of an event already applied is a duplicate; a stale event names its winner.
+        const seen = new Set<string>();
+        results.forEach((r, i) => {
+          const id = arrival[i]!.event.id;
+          if (seen.has(id)) expect(r.outcome, `${id} again`).toBe('duplicate');
+          if (r.outcome === 'stale') expect(r.beatenBy?.eventId, `${id} stale`).toBeTypeOf('string');
+          seen.add(id);
+        });
+        expect(new Set(log.inserted)).toEqual(new Set(events.map((e) => e.event.id)));
+        expect(log.inserted.length).toBe(new Set(log.inserted).size);
+      }),
+      { numRuns: opts.propertyRuns ?? 12 },
+    );
+  });
+
+  it('two writers (two regions, two connections) racing on the same keys end in the join, each event logged once', async () => {
+    const ns = ctx.ns();
+    const [a, b] = [await ctx.open(ns), await ctx.open(ns)];
+    const { events, wamids, waIds } = raceWorkload(opts.raceEvents ?? 2000, 'rc', 7);
+    // Each region sees every event, in its own order and batching, at the same time.
+    const random = prng(11);
+    const [da, db] = await Promise.all([
+      deliverAll(a, batchesOf(shuffled(events, random), [64, 17, 40])),
+      deliverAll(b, batchesOf(shuffled(events, random), [23, 64, 5])),
+    ]);
+    await expectReferenceState(a, events);
+    await expectReferenceState(b, events);
+
+    const inserted = [...da.log.inserted, ...db.log.inserted];
+    expect(inserted.length).toBe(events.length);
+    expect(new Set(inserted)).toEqual(new Set(events.map((e) => e.event.id)));
+    // Exactly one of the two applications of each event can have advanced the state.
+    const applied = [...da.results, ...db.results].filter((r) => r.outcome === 'applied').map((r) => r.eventId);
+    expect(applied.length).toBe(new Set(applied).size);
+
+    for (const wamid of wamids) {
+      const timeline = await a.timeline(wamid);
+      const want = events.filter((e) => e.event.wamid === wamid).length;
+      expect(timeline).toHaveLength(want);
+      const keys = timeline.map((e) => [e.timestamp, e.receivedAt]);
+      expect(keys).toEqual([...keys].sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!));
+    }
+    const byUser = await b.timeline(waIds[0]!);
+    expect(new Set(byUser.map((e) => e.eventId)).size).toBe(byUser.length);
+  });
+
+  it('a store reopened on the same namespace sees the state and keeps joining into it', async () => {
+    const ns = ctx.ns();
+    const first = await ctx.open(ns);
+    const { events } = raceWorkload(60, 'ro', 3);
+    await deliver(first, events.slice(0, 30));
+    await first.close();
+    const second = await ctx.open(ns);
+    await second.init();
+    const { results } = await deliver(second, events);
+    expect(results.slice(0, 30).every((r) => r.outcome === 'duplicate')).toBe(true);
+    await expectReferenceState(second, events);
+  });
+}
