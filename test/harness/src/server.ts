@@ -66,6 +66,7 @@ export class NatsServer {
   /** Graceful stop (SIGTERM), SIGKILL when it takes longer than graceMs. */
   async stop(graceMs = 5_000): Promise<void> {
     if (!this.running) return;
+    this.#child?.kill('SIGCONT');
     this.#child?.kill('SIGTERM');
     const timer = setTimeout(() => this.#child?.kill('SIGKILL'), graceMs);
     await this.#exited;
@@ -77,6 +78,16 @@ export class NatsServer {
     if (!this.running) return;
     this.#child?.kill('SIGKILL');
     await this.#exited;
+  }
+
+  /** Freezes the process (SIGSTOP): sockets stay open but nothing answers, like a hung node. */
+  pause(): void {
+    if (this.running) this.#child?.kill('SIGSTOP');
+  }
+
+  /** Thaws a paused process (SIGCONT). */
+  resume(): void {
+    if (this.running) this.#child?.kill('SIGCONT');
   }
 
   /** Stop (if running) and start again on the same ports and store dir, then wait until healthy. */
