@@ -27,7 +27,11 @@ if (source.kind !== 'none') {
 }
 
 describeStoreContract(
-  `mongo (MongoDB replica set via ${source.kind === 'uri' ? 'MONGODB_URI' : source.kind === 'docker' ? 'testcontainers' : 'nothing'})`,
+  source.kind === 'uri'
+    ? 'mongo (MongoDB at MONGODB_URI)'
+    : source.kind === 'docker'
+      ? `mongo (${source.image} single-node replica set, testcontainers)`
+      : 'mongo (MongoDB)',
   () => ({
     async open(ns: string) {
       if (!uri) throw new Error('MongoDB is not started');
