@@ -104,7 +104,7 @@ export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
     return [first, ...(await fetchUpTo(consumer, Math.min(batchSize - 1, pending)))];
   }
 
-  async function settle(loop: ShardLoop, consumer: Consumer, batch: JsMsg[]): Promise<void> {
+  async function settle(loop: ShardLoop, consumer: Consumer, batch: JsMsg[]): Promise<SettleTally> {
     const { shard } = loop;
     // Keep the server from redelivering while a slow store write is still going on.
     const ackWaitMs = ((await consumer.info(true)).config.ack_wait ?? 30e9) / 1e6;
@@ -132,6 +132,7 @@ export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
     // (and before a stop() resolves).
     await nc.flush();
     observer.onSettled?.(shard, batch.length, tally);
+    return tally;
   }
 
   async function settleOne(shard: number, msg: JsMsg, d: Disposition, tally: SettleTally): Promise<void> {
@@ -169,6 +170,7 @@ export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
   async function run(loop: ShardLoop): Promise<void> {
     const { shard } = loop;
     let failures = 0;
+    let failedBatches = 0;
     let hint = 0;
     logger.info({ region, shard, stream, consumer: shardConsumerName(shard) }, 'shard started');
     while (!loop.stopping) {
@@ -185,7 +187,11 @@ export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
         hint = batch.at(-1)?.info.pending ?? 0;
         loop.lastLag = hint;
         // Once fetched, a batch is always settled, even when stop() came in meanwhile.
-        await settle(loop, consumer, batch);
+        const tally = await settle(loop, consumer, batch);
+        // A batch that was all nak'd (store down) pauses the shard, with growing waits, so
+        // a backlog does not burn its deliveries against a dead store in a few seconds.
+        failedBatches = tally.acked + tally.deadLettered === 0 ? failedBatches + 1 : 0;
+        if (failedBatches > 0) await sleep(backoff(failedBatches, retry.initialMs, retry.maxMs), loop.abort.signal);
       } catch (err) {
         failures++;
         hint = 0;

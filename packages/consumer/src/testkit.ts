@@ -1,0 +1,178 @@
+// Test helpers for the consumer's integration tests (real nats-server, kv store): topology,
+// events made the way the ingress makes them, a worker with short timings, and the
+// reference join to compare stored state with.
+import type { NatsConnection } from '@nats-io/nats-core';
+import { createPublisher, ensureTopology, regionTopology } from '@wamesh/bus';
+import {
+  buildWebhook,
+  type ConversationDoc,
+  type Envelope,
+  type EventMeta,
+  foldMessages,
+  foldStatuses,
+  inboundOf,
+  type InboundSpec,
+  joinMessageDocs,
+  type MessageDoc,
+  type MessageEvent,
+  normalize,
+  parseWebhook,
+  type StatusEvent,
+  type StatusSpec,
+  type WaEvent,
+} from '@wamesh/core';
+import { createStore, type StateStore } from '@wamesh/store';
+import { createLogger, createMetrics, type Logger } from '@wamesh/telemetry';
+import { buildWorker, type Worker, type WorkerDeps } from './worker.ts';
+
+export const BUSINESS = '106540352242922';
+export const WABA = '102290129340398';
+
+/** The region's streams and shard consumers as production has them (short ack wait). */
+export async function provisionRegion(nc: NatsConnection, region: string, shards: number, ackWaitMs = 30_000): Promise<void> {
+  await ensureTopology(
+    nc,
+    regionTopology({ region, shards, replicas: 1, duplicateWindowMs: 120_000, maxAgeMs: 3_600_000, ackWaitMs }),
+  );
+}
+
+/** Events of one webhook change, validated and normalized like the ingress does. */
+export function eventsOf(changes: Parameters<typeof buildWebhook>[0][number]['changes'], shards: number): WaEvent[] {
+  const parsed = parseWebhook(JSON.parse(JSON.stringify(buildWebhook([{ wabaId: WABA, changes }]))));
+  if (!parsed.ok) throw new Error(`test webhook rejected: ${parsed.error}`);
+  return normalize(parsed.webhook, shards).events;
+}
+
+export function statusEnvelope(
+  spec: Omit<StatusSpec, 'recipientId'> & { recipientId?: string },
+  shards: number,
+  meta: Partial<EventMeta> & { region: string },
+): Envelope<StatusEvent> {
+  const { recipientId = '16315551181', ...rest } = spec;
+  const [event] = eventsOf([{ phoneNumberId: BUSINESS, statuses: [{ ...rest, recipientId }] }], shards);
+  return { event: event as StatusEvent, meta: { receivedAt: Date.now(), ...meta } };
+}
+
+export function inboundEnvelope(
+  spec: InboundSpec,
+  shards: number,
+  meta: Partial<EventMeta> & { region: string },
+): Envelope<MessageEvent> {
+  const [event] = eventsOf([{ phoneNumberId: BUSINESS, messages: [spec] }], shards);
+  return { event: event as MessageEvent, meta: { receivedAt: Date.now(), ...meta } };
+}
+
+/** Publishes through the bus publisher (the ingress's path), in the order given. */
+export async function publishAll(nc: NatsConnection, envelopes: Envelope[], chunk = 200): Promise<void> {
+  const publisher = createPublisher(nc, { timeoutMs: 10_000 });
+  for (let i = 0; i < envelopes.length; i += chunk) await publisher.publish(envelopes.slice(i, i + chunk));
+}
+
+export function quietLogger(): Logger {
+  return createLogger({ service: 'wamesh-consumer-test', region: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+}
+
+export interface TestWorkerOptions {
+  nc: NatsConnection;
+  region: string;
+  shards: number;
+  /** Connection the kv store uses (default nc): a second server lets a test stop the store alone. */
+  storeNc?: NatsConnection;
+  /** KV bucket prefix, unique per test so tests never share state. */
+  prefix: string;
+  store?: StateStore;
+  logger?: Logger;
+  batchSize?: number;
+  maxDeliveries?: number;
+  tracer?: WorkerDeps['tracer'];
+}
+
+export interface TestWorker {
+  worker: Worker;
+  store: StateStore;
+  stop(): Promise<void>;
+}
+
+/** A worker on 127.0.0.1:0 with fast polling and naks; stop() also closes its store. */
+export async function startTestWorker(opts: TestWorkerOptions): Promise<TestWorker> {
+  const store = opts.store ?? createStore({ nc: opts.storeNc ?? opts.nc, kvPrefix: opts.prefix });
+  const deps: WorkerDeps = {
+    config: {
+      region: opts.region,
+      shards: opts.shards,
+      batch: { size: opts.batchSize ?? 64, maxWaitMs: 20 },
+      maxDeliveries: opts.maxDeliveries ?? 5,
+      http: { port: 0, host: '127.0.0.1' },
+    },
+    nc: opts.nc,
+    store,
+    logger: opts.logger ?? quietLogger(),
+    metrics: createMetrics({ service: 'wamesh-consumer', region: opts.region, defaultMetrics: false }),
+    tuning: { runner: { idlePollMs: 1_000, retry: { initialMs: 50, maxMs: 500 } }, nak: { initialMs: 100, maxMs: 1_000 } },
+  };
+  if (opts.tracer) deps.tracer = opts.tracer;
+  const worker = buildWorker(deps);
+  await worker.start();
+  let stopped: Promise<void> | undefined;
+  return {
+    worker,
+    store,
+    stop() {
+      stopped ??= (async () => {
+        await worker.stop();
+        if (!opts.store) await store.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Expected documents: core's reference join of every envelope, per entity. */
+export function referenceState(envelopes: Envelope[]): {
+  messages: Map<string, MessageDoc>;
+  conversations: Map<string, ConversationDoc>;
+} {
+  const statusGroups = new Map<string, Envelope<StatusEvent>[]>();
+  const inboundGroups = new Map<string, Envelope<MessageEvent>[]>();
+  for (const e of envelopes) {
+    if (e.event.kind === 'status') {
+      const g = statusGroups.get(e.event.wamid) ?? [];
+      g.push(e as Envelope<StatusEvent>);
+      statusGroups.set(e.event.wamid, g);
+    } else {
+      const key = `${e.event.phoneNumberId}/${e.event.waId}`;
+      const g = inboundGroups.get(key) ?? [];
+      g.push(e as Envelope<MessageEvent>);
+      inboundGroups.set(key, g);
+    }
+  }
+  const messages = new Map<string, MessageDoc>();
+  for (const [wamid, group] of statusGroups) messages.set(wamid, foldStatuses(null, group).after!);
+  const conversations = new Map<string, ConversationDoc>();
+  for (const [key, group] of inboundGroups) {
+    conversations.set(key, foldMessages(null, group).after!);
+    for (const e of group) {
+      const own = inboundOf(e);
+      const have = messages.get(e.event.wamid);
+      messages.set(e.event.wamid, have ? joinMessageDocs(have, own) : own);
+    }
+  }
+  return { messages, conversations };
+}
+
+/** Every event-log entry, found through the timelines of the given wamids (each event has one wamid). */
+export async function loggedEvents(store: StateStore, wamids: Iterable<string>): Promise<string[]> {
+  const ids: string[] = [];
+  for (const wamid of new Set(wamids)) {
+    for (const e of await store.timeline(wamid)) if (e.wamid === wamid) ids.push(e.eventId);
+  }
+  return ids;
+}
+
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

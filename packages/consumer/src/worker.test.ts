@@ -1,0 +1,240 @@
+import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { headers, type NatsConnection } from '@nats-io/nats-core';
+import { HEADER_RECEIVED_AT, HEADER_REGION } from '@wamesh/bus';
+import { type Envelope, streamNames } from '@wamesh/core';
+import { startServer } from '@wamesh/nats-harness';
+import { useNats } from '@wamesh/nats-harness/vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BUSINESS,
+  inboundEnvelope,
+  loggedEvents,
+  provisionRegion,
+  publishAll,
+  referenceState,
+  statusEnvelope,
+  startTestWorker,
+  type TestWorker,
+  until,
+} from './testkit.ts';
+
+const SHARDS = 4;
+const T = 1_760_000_000;
+const nats = useNats(() => startServer());
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+let n = 0;
+const workers: TestWorker[] = [];
+
+beforeAll(async () => {
+  nc = await nats().connect();
+  jsm = await jetstreamManager(nc);
+});
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
+});
+
+async function fresh(): Promise<{ region: string; prefix: string }> {
+  const region = `w${++n}`;
+  await provisionRegion(nc, region, SHARDS);
+  return { region, prefix: `t${n}` };
+}
+
+async function worker(region: string, prefix: string, extra: { maxDeliveries?: number } = {}): Promise<TestWorker> {
+  const w = await startTestWorker({ nc, region, shards: SHARDS, prefix, ...extra });
+  workers.push(w);
+  return w;
+}
+
+async function ackPending(region: string): Promise<number> {
+  let total = 0;
+  for (let s = 0; s < SHARDS; s++) total += (await jsm.consumers.info(streamNames(region).input, `shard-${s}`)).num_ack_pending;
+  return total;
+}
+
+async function streamMessages(stream: string) {
+  const info = await jsm.streams.info(stream);
+  const out = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
+/** The seeds' situations, published in the inverted order the webhooks arrived in. */
+function seedEnvelopes(region: string): Envelope[] {
+  const m = { region };
+  const wamid = 'wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA';
+  const late = 'wamid.late-delivered';
+  const failed = 'wamid.failed-then-read';
+  return [
+    // read before delivered
+    statusEnvelope({ id: wamid, status: 'read', timestamp: T + 10 }, SHARDS, m),
+    statusEnvelope({ id: wamid, status: 'delivered', timestamp: T + 5 }, SHARDS, m),
+    statusEnvelope({ id: wamid, status: 'sent', timestamp: T }, SHARDS, m),
+    // delivered five hours late
+    statusEnvelope({ id: late, status: 'sent', timestamp: T }, SHARDS, m),
+    statusEnvelope({ id: late, status: 'read', timestamp: T + 60 }, SHARDS, m),
+    statusEnvelope({ id: late, status: 'delivered', timestamp: T + 2 }, SHARDS, { region, receivedAt: Date.now() + 5 * 3_600_000 }),
+    // failed is terminal
+    statusEnvelope({ id: failed, status: 'read', timestamp: T + 9 }, SHARDS, m),
+    statusEnvelope({ id: failed, status: 'failed', timestamp: T + 1, errors: [{ code: 131047, title: 'Re-engagement' }] }, SHARDS, m),
+    // name then email, inverted
+    inboundEnvelope({ id: 'wamid.email', from: '5511987654321', timestamp: T + 20, text: 'ana@example.com', name: 'Ana' }, SHARDS, m),
+    inboundEnvelope({ id: 'wamid.name', from: '5511987654321', timestamp: T, text: 'Ana', name: 'Ana' }, SHARDS, m),
+    // same second: both kept
+    inboundEnvelope({ id: 'wamid.same-B', from: '4915112345678', timestamp: T }, SHARDS, m),
+    inboundEnvelope({ id: 'wamid.same-A', from: '4915112345678', timestamp: T }, SHARDS, m),
+  ];
+}
+
+describe('worker', () => {
+  it('worker - applies the seeds in inverted order: state equals the reference join, each event logged once with its outcome', async () => {
+    const { region, prefix } = await fresh();
+    const envelopes = seedEnvelopes(region);
+    await publishAll(nc, envelopes);
+    const { store, worker: w } = await worker(region, prefix);
+    const wamids = envelopes.map((e) => e.event.wamid);
+    await until('all logged', async () => (await loggedEvents(store, wamids)).length === envelopes.length);
+    await until('all acked', async () => (await ackPending(region)) === 0);
+
+    const ref = referenceState(envelopes);
+    for (const [wamid, doc] of ref.messages) expect(await store.getMessage(wamid)).toEqual(doc);
+    for (const [key, doc] of ref.conversations) {
+      const [phone, waId] = key.split('/') as [string, string];
+      expect(await store.getConversation(phone, waId)).toEqual(doc);
+    }
+    expect(await store.getMessage('wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA')).toMatchObject({ status: 'read' });
+    expect(await store.getMessage('wamid.failed-then-read')).toMatchObject({ status: 'failed' });
+    expect(await store.getConversation(BUSINESS, '5511987654321')).toMatchObject({ last: { wamid: 'wamid.email' } });
+    expect(await store.getConversation(BUSINESS, '4915112345678')).toMatchObject({ ambiguous: true });
+
+    const late = await store.timeline('wamid.late-delivered');
+    expect(late.map((e) => [e.status, e.outcome])).toEqual([
+      ['sent', 'applied'],
+      ['delivered', 'stale'],
+      ['read', 'applied'],
+    ]);
+    expect(late[1]!.beatenBy).toMatchObject({ bySeconds: 58, region });
+    const name = (await store.timeline('wamid.name'))[0]!;
+    expect(name).toMatchObject({ outcome: 'stale', beatenBy: { bySeconds: 20 } });
+
+    const text = await (await w.http.inject({ method: 'GET', url: '/metrics' })).body;
+    // stale: delivered and sent behind read, the late delivered; the name behind the email
+    expect(text).toMatch(/wamesh_consumer_events_total\{outcome="stale",kind="status",[^}]*\} 3/);
+    expect(text).toMatch(/wamesh_consumer_events_total\{outcome="stale",kind="msg",[^}]*\} 1/);
+    expect(text).toMatch(/wamesh_consumer_batch_size_count/);
+    expect(text).toMatch(/wamesh_consumer_store_seconds_bucket\{[^}]*op="apply"/);
+    expect(text).toMatch(/wamesh_consumer_lag\{shard="0"[^}]*\} 0/);
+    expect(text).toMatch(/wamesh_consumer_owned_shards\{[^}]*\} 4/);
+  });
+
+  it('worker - a re-sent event (beyond the duplicate window) is reported duplicate and logged once', async () => {
+    const { region, prefix } = await fresh();
+    const e = statusEnvelope({ id: 'wamid.dup', status: 'delivered', timestamp: T }, SHARDS, { region });
+    await publishAll(nc, [e]);
+    const { store, worker: w } = await worker(region, prefix);
+    await until('logged', async () => (await store.timeline('wamid.dup')).length === 1);
+    // Same event id, new stream message: what a webhook re-sent after the window looks like.
+    const h = headers();
+    h.set(HEADER_REGION, region);
+    h.set(HEADER_RECEIVED_AT, String(Date.now()));
+    await jetstream(nc).publish(`wa.${region}.status.${e.event.shard}`, JSON.stringify(e.event), { headers: h });
+    await until('duplicate counted', async () =>
+      /wamesh_consumer_events_total\{outcome="duplicate",kind="status"[^}]*\} 1/.test((await w.http.inject('/metrics')).body),
+    );
+    expect(await store.timeline('wamid.dup')).toHaveLength(1);
+  });
+
+  it('worker - inbound messages go to WAOUT (applied in order on ordered.<shard>, stale on late); the input stream never sees them', async () => {
+    const { region, prefix } = await fresh();
+    const from = '5511900000001';
+    const m = { region };
+    const envelopes = [
+      inboundEnvelope({ id: 'wamid.o1', from, timestamp: T + 1 }, SHARDS, m),
+      inboundEnvelope({ id: 'wamid.o2', from, timestamp: T + 2 }, SHARDS, m),
+      inboundEnvelope({ id: 'wamid.o0', from, timestamp: T }, SHARDS, m), // late
+      inboundEnvelope({ id: 'wamid.o3', from, timestamp: T + 3 }, SHARDS, m),
+      statusEnvelope({ id: 'wamid.s', status: 'sent', timestamp: T }, SHARDS, m),
+    ];
+    await publishAll(nc, envelopes);
+    const { store } = await worker(region, prefix);
+    await until('logged', async () => (await loggedEvents(store, envelopes.map((e) => e.event.wamid))).length === 5);
+    const names = streamNames(region);
+    await until('outputs', async () => (await jsm.streams.info(names.output)).state.messages === 4);
+    const out = await streamMessages(names.output);
+    const shard = envelopes[0]!.event.shard;
+    expect(out.map((o) => [o.subject, o.json<{ wamid: string }>().wamid, o.header.get('Wa-Outcome')])).toEqual([
+      [`waout.${region}.ordered.${shard}`, 'wamid.o1', 'applied'],
+      [`waout.${region}.ordered.${shard}`, 'wamid.o2', 'applied'],
+      [`waout.${region}.late`, 'wamid.o0', 'stale'],
+      [`waout.${region}.ordered.${shard}`, 'wamid.o3', 'applied'],
+    ]);
+    expect(out[2]!.header.get('Wa-Beaten-By')).toBe(envelopes[1]!.event.id);
+    expect(out[2]!.header.get('Wa-Inversion-Seconds')).toBe('2');
+    expect(out[0]!.header.get('Nats-Msg-Id')).toBe(envelopes[0]!.event.id);
+    // Outputs are not input: WA_<R> holds exactly what was published, nothing more arrives.
+    expect((await jsm.streams.info(names.input)).state.messages).toBe(5);
+    expect((await jsm.streams.info(names.input)).config.subjects.some((s) => s.startsWith('waout'))).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await jsm.streams.info(names.input)).state.messages).toBe(5);
+    expect((await jsm.streams.info(names.output)).state.messages).toBe(4);
+  });
+
+  it('worker - invalid payloads published straight to the stream are dead-lettered with the reason, never retried', async () => {
+    const { region, prefix } = await fresh();
+    const js = jetstream(nc);
+    const h = () => {
+      const x = headers();
+      x.set(HEADER_REGION, region);
+      x.set(HEADER_RECEIVED_AT, String(Date.now()));
+      return x;
+    };
+    const good = statusEnvelope({ id: 'wamid.good', status: 'sent', timestamp: T }, SHARDS, { region });
+    await js.publish(`wa.${region}.status.1`, 'not json {', { headers: h() });
+    await js.publish(`wa.${region}.status.1`, JSON.stringify({ ...good.event, id: 'nope', timestamp: 'soon' }), { headers: h() });
+    await js.publish(`wa.${region}.msg.2`, JSON.stringify(good.event)); // no transport headers
+    await publishAll(nc, [good]);
+    const { store, worker: w } = await worker(region, prefix, { maxDeliveries: 5 });
+    const dead = streamNames(region).dead;
+    await until('dead-lettered', async () => (await jsm.streams.info(dead)).state.messages === 3);
+    await until('good applied', async () => (await store.getMessage('wamid.good')) !== null);
+    await until('settled', async () => (await ackPending(region)) === 0);
+    const letters = (await streamMessages(dead)).map((l) => ({
+      subject: l.subject,
+      from: l.header.get('Wa-Dead-Subject'),
+      reason: l.header.get('Wa-Dead-Reason'),
+      data: new TextDecoder().decode(l.data),
+    }));
+    const byReason = (re: RegExp) => letters.find((l) => re.test(l.reason));
+    expect(byReason(/^invalid JSON: /)).toMatchObject({ subject: `wadlq.${region}.1`, from: `wa.${region}.status.1`, data: 'not json {' });
+    expect(byReason(/^invalid event: .*(id|timestamp)/)).toMatchObject({ subject: `wadlq.${region}.1`, from: `wa.${region}.status.1` });
+    expect(byReason(/^invalid headers: header Wa-Region is missing/)).toMatchObject({
+      subject: `wadlq.${region}.2`,
+      from: `wa.${region}.msg.2`,
+    });
+    // Termed, not redelivered: one delivery each.
+    let redelivered = 0;
+    for (let s = 0; s < SHARDS; s++) redelivered += (await jsm.consumers.info(streamNames(region).input, `shard-${s}`)).num_redelivered;
+    expect(redelivered).toBe(0);
+    const text = (await w.http.inject('/metrics')).body;
+    expect(text).toMatch(/wamesh_consumer_events_total\{outcome="invalid",kind="status"[^}]*\} 2/);
+    expect(text).toMatch(/wamesh_consumer_dispositions_total\{disposition="dead"[^}]*\} 3/);
+  });
+
+  it('worker - /healthz is always ok; /readyz follows start and stop', async () => {
+    const { region, prefix } = await fresh();
+    const w = await worker(region, prefix);
+    expect((await w.worker.http.inject('/healthz')).statusCode).toBe(200);
+    const ready = await w.worker.http.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'ready', checks: { worker: 'ok', nats: 'ok', store: 'ok', shards: '4' } });
+    const res = await fetch(`${w.worker.url()}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    await w.worker.stop();
+    expect(w.worker.runner.owned()).toEqual([]);
+  });
+});
