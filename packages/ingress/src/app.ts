@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Publisher } from '@wamesh/bus';
 import { context, type Logger, type Metrics, requestContext } from '@wamesh/telemetry';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { IngressConfig } from './env.ts';
 import { errorBody, IngressError } from './errors.ts';
 import { ingressMetrics } from './metrics.ts';
@@ -43,7 +43,7 @@ export function buildApp(deps: IngressDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger,
     // One line per webhook with counts (webhook.ts) instead of two generic lines per request.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),

@@ -1,0 +1,55 @@
+import { startServer, waitForJetStream } from '@wamesh/nats-harness';
+import { useNats } from '@wamesh/nats-harness/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IngressFixture, startIngress, webhookBody } from './testing.ts';
+
+const nats = useNats(() => startServer());
+let f: IngressFixture;
+
+beforeAll(async () => {
+  f = await startIngress(nats(), { region: 'outage', publishTimeoutMs: 1_500, now: Date.now });
+});
+afterAll(async () => {
+  await f?.close();
+});
+
+describe('webhook - NATS outage', () => {
+  it('answers 503 with Retry-After while NATS is down (never 200), and 200 again after its restart without restarting the ingress', async () => {
+    expect((await f.post(webhookBody('before', 1, 1))).statusCode).toBe(200);
+    const server = nats().servers[0]!;
+    await server.kill();
+
+    // Sent while the server is gone: each must fail within its budget, none may say 200.
+    const during = Array.from({ length: 5 }, (_, i) => webhookBody(`during${i}`, 1, 2));
+    const answers = await Promise.all(during.map((b) => f.post(b)));
+    for (const res of answers) {
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toMatch(/^\d+$/);
+      expect(res.json().error.code).toBe('PUBLISH_UNAVAILABLE');
+    }
+    expect((await f.app.inject('/readyz')).statusCode).toBe(503);
+
+    await server.restart();
+    await waitForJetStream(f.nc);
+
+    // Meta's retries of the refused webhooks now land, on the same ingress instance.
+    const statuses: number[] = [];
+    for (const body of during) {
+      let res = await f.post(body);
+      for (let i = 0; i < 50 && res.statusCode === 503; i++) {
+        statuses.push(res.statusCode);
+        await new Promise((r) => setTimeout(r, 200));
+        res = await f.post(body);
+      }
+      statuses.push(res.statusCode);
+      expect(res.statusCode).toBe(200);
+    }
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    expect((await f.app.inject('/readyz')).statusCode).toBe(200);
+
+    // Everything answered 200 is in the stream: the first webhook and the five retried ones.
+    const ids = new Set((await f.messages()).map((m) => m.header?.get('Nats-Msg-Id')));
+    expect(ids.size).toBe(2 + 5 * 3);
+    expect(await f.metrics.render()).toMatch(/wamesh_ingress_requests_total\{route="\/webhook",status="503",code="PUBLISH_UNAVAILABLE"[^}]*\} [1-9]/);
+  });
+});

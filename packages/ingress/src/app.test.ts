@@ -1,0 +1,230 @@
+import { normalize, parseWebhook, shardOf, signBody, waEventSchema } from '@wamesh/core';
+import { startServer } from '@wamesh/nats-harness';
+import { useNats } from '@wamesh/nats-harness/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IngressFixture, RECEIVED_AT, SECRET, startIngress, VERIFY_TOKEN, webhookBody } from './testing.ts';
+
+const nats = useNats(() => startServer());
+let f: IngressFixture;
+let tagSeq = 0;
+const tag = () => `t${++tagSeq}`;
+
+beforeAll(async () => {
+  f = await startIngress(nats(), { region: 'eu-west', shards: 16, bodyLimitBytes: 64 * 1024 });
+});
+afterAll(async () => {
+  await f?.close();
+});
+
+describe('webhook - durable publish', () => {
+  it('N messages and M statuses become exactly N+M stream messages on their subjects, shards and headers', async () => {
+    const body = webhookBody(tag(), 3, 4);
+    const before = await f.count();
+    const res = await f.post(body);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ received: 7, duplicates: 0 });
+
+    const parsed = parseWebhook(JSON.parse(body));
+    if (!parsed.ok) throw new Error(parsed.error);
+    const events = normalize(parsed.webhook, 16).events;
+    const stored = (await f.messages()).slice(before);
+    expect(stored).toHaveLength(7);
+    for (const event of events) {
+      const m = stored.find((s) => s.header?.get('Nats-Msg-Id') === event.id);
+      expect(m, event.id).toBeDefined();
+      const key = event.kind === 'msg' ? event.waId : event.wamid;
+      expect(m!.subject).toBe(`wa.eu-west.${event.kind}.${shardOf(key, 16)}`);
+      expect(m!.header?.get('Wa-Region')).toBe('eu-west');
+      expect(m!.header?.get('Wa-Received-At')).toBe(String(RECEIVED_AT));
+      expect(waEventSchema.parse(m!.json())).toEqual(event);
+    }
+    expect(stored.filter((s) => s.subject.includes('.msg.'))).toHaveLength(3);
+  });
+
+  it('the same webhook again answers 200 and stores nothing new (duplicate window)', async () => {
+    const body = webhookBody(tag(), 2, 2);
+    expect((await f.post(body)).statusCode).toBe(200);
+    const after = await f.count();
+    const again = await f.post(body);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual({ received: 4, duplicates: 4 });
+    expect(await f.count()).toBe(after);
+    expect(await f.metrics.render()).toMatch(/wamesh_ingress_events_duplicate_total\{kind="status"[^}]*\} [1-9]/);
+  });
+
+  it('accepts any of the configured secrets (rotation)', async () => {
+    const body = webhookBody(tag(), 1, 0);
+    const res = await f.post(body, { 'x-hub-signature-256': signBody(body, 'rotated-out-secret') });
+    expect(res.statusCode).toBe(200);
+  });
+});
+
+describe('webhook - authentication', () => {
+  const cases: [string, (body: string) => Record<string, string | string[]>, string][] = [
+    ['missing', () => ({ 'x-hub-signature-256': '' }), 'SIGNATURE_MISSING'],
+    ['malformed (no sha256= prefix)', (b) => ({ 'x-hub-signature-256': signBody(b, SECRET).slice(7) }), 'SIGNATURE_MALFORMED'],
+    ['malformed (short digest)', (b) => ({ 'x-hub-signature-256': signBody(b, SECRET).slice(0, 40) }), 'SIGNATURE_MALFORMED'],
+    ['repeated header', (b) => ({ 'x-hub-signature-256': [signBody(b, SECRET), signBody(b, SECRET)] }), 'SIGNATURE_MALFORMED'],
+    ['wrong secret', (b) => ({ 'x-hub-signature-256': signBody(b, 'not-the-secret') }), 'SIGNATURE_MISMATCH'],
+    ['signature of another body', (b) => ({ 'x-hub-signature-256': signBody(`${b} `, SECRET) }), 'SIGNATURE_MISMATCH'],
+  ];
+  it.each(cases)('401 for a %s signature, and the stream is unchanged', async (_name, headers, code) => {
+    const body = webhookBody(tag(), 2, 1);
+    const before = await f.count();
+    const res = await f.post(body, headers(body));
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ error: { code } });
+    expect(await f.count()).toBe(before);
+  });
+
+  it('401 without the header at all, even for a body that is not JSON', async () => {
+    const res = await f.app.inject({ method: 'POST', url: '/webhook', payload: 'not json' });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('SIGNATURE_MISSING');
+  });
+});
+
+describe('webhook - validation', () => {
+  it('400 for invalid JSON', async () => {
+    const res = await f.post('{"object": "whatsapp_business_account", ');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: 'INVALID_JSON', message: 'body is not valid JSON' } });
+  });
+
+  it('400 for an empty body', async () => {
+    const res = await f.post('');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('BODY_EMPTY');
+  });
+
+  it('400 naming the wrong path for a schema violation, nothing stored', async () => {
+    const webhook = JSON.parse(webhookBody(tag(), 1, 1));
+    delete webhook.entry[0].changes[0].value.statuses[0].recipient_id;
+    const before = await f.count();
+    const res = await f.post(JSON.stringify(webhook));
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json();
+    expect(error.code).toBe('INVALID_WEBHOOK');
+    expect(error.message).toContain('entry.0.changes.0.value.statuses.0.recipient_id');
+    expect(await f.count()).toBe(before);
+  });
+
+  it('400 for JSON that is not a webhook at all', async () => {
+    for (const body of ['[]', '42', '"x"', 'null', '{"entry":[]}']) {
+      const res = await f.post(body);
+      expect(res.statusCode, body).toBe(400);
+      expect(res.json().error.code).toBe('INVALID_WEBHOOK');
+    }
+  });
+
+  it('413 above the body limit, signed or not, nothing stored', async () => {
+    const big = JSON.stringify({ object: 'whatsapp_business_account', entry: [], pad: 'x'.repeat(70 * 1024) });
+    const before = await f.count();
+    expect((await f.post(big)).statusCode).toBe(413);
+    const unsigned = await f.app.inject({ method: 'POST', url: '/webhook', payload: big });
+    expect(unsigned.statusCode).toBe(413);
+    expect(unsigned.json().error.code).toBe('BODY_TOO_LARGE');
+    expect(await f.count()).toBe(before);
+  });
+
+  it('takes the body as bytes whatever the content type', async () => {
+    const body = webhookBody(tag(), 1, 0);
+    expect((await f.post(body, { 'content-type': 'text/plain' })).statusCode).toBe(200);
+    expect((await f.post(webhookBody(tag(), 1, 0), { 'content-type': 'application/x-www-form-urlencoded' })).statusCode).toBe(200);
+  });
+});
+
+describe('webhook - other objects and fields', () => {
+  it('acknowledges a non-WhatsApp object and a non-messages field with 200, publishing nothing, and counts them', async () => {
+    const before = await f.count();
+    const page = JSON.stringify({ object: 'page', entry: [{ id: '1', time: 1, changes: [{ field: 'feed', value: {} }] }] });
+    expect((await f.post(page)).statusCode).toBe(200);
+    const other = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: '1', changes: [{ field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } }] }],
+    });
+    const res = await f.post(other);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ received: 0, duplicates: 0 });
+    expect(await f.count()).toBe(before);
+    const text = await f.metrics.render();
+    expect(text).toMatch(/wamesh_ingress_changes_skipped_total\{reason="object"[^}]*\} 1/);
+    expect(text).toMatch(/wamesh_ingress_changes_skipped_total\{reason="field"[^}]*\} 1/);
+    expect(f.logs.some((l) => l.msg === 'webhook part not published' && l.field === 'account_update')).toBe(true);
+  });
+});
+
+describe('webhook - verification handshake', () => {
+  const get = (q: string) => f.app.inject({ method: 'GET', url: `/webhook?${q}` });
+
+  it('echoes hub.challenge as text/plain for the right token', async () => {
+    const res = await get(`hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toBe('1158201444');
+  });
+
+  it.each([
+    ['a wrong token', 'hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1'],
+    ['a wrong mode', `hub.mode=unsubscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`],
+    ['no token', 'hub.mode=subscribe&hub.challenge=1'],
+    ['no challenge', `hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}`],
+    ['a repeated token', `hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.verify_token=x&hub.challenge=1`],
+  ])('403 for %s', async (_name, q) => {
+    const res = await get(q);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('VERIFY_REJECTED');
+  });
+});
+
+describe('probes and metrics', () => {
+  it('healthz is 200; readyz is 200 with the stream reachable', async () => {
+    expect((await f.app.inject('/healthz')).statusCode).toBe(200);
+    const ready = await f.app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', checks: { nats: 'ok', stream: 'ok' } });
+  });
+
+  it('readyz is 503 when the region has no stream', async () => {
+    const other = await startIngress(nats(), { region: 'nowhere', provision: false });
+    try {
+      const res = await other.app.inject('/readyz');
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ error: { code: 'NOT_READY' }, checks: { nats: 'ok' } });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('/metrics has requests by status and code, events by kind and the publish latency histogram', async () => {
+    const res = await f.app.inject('/metrics');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toMatch(/wamesh_ingress_requests_total\{route="\/webhook",status="200",code=""[^}]*\} \d+/);
+    expect(res.body).toMatch(/wamesh_ingress_requests_total\{route="\/webhook",status="401",code="SIGNATURE_MISMATCH"/);
+    expect(res.body).toMatch(/wamesh_ingress_events_published_total\{kind="msg"[^}]*\} \d+/);
+    expect(res.body).toMatch(/wamesh_ingress_events_published_total\{kind="status"[^}]*\} \d+/);
+    expect(res.body).toContain('wamesh_ingress_publish_seconds_bucket');
+  });
+
+  it('unknown routes answer 404 in the catalogue format', async () => {
+    const res = await f.app.inject('/nope');
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'not found' } });
+  });
+});
+
+describe('logs', () => {
+  it('one line per stored webhook with request id, region and counts; never secrets or message bodies', async () => {
+    const body = webhookBody(tag(), 1, 1);
+    await f.post(body);
+    const line = f.logs.findLast((l) => l.msg === 'webhook stored');
+    expect(line).toMatchObject({ region: 'eu-west', service: 'wamesh-ingress', events: 2, published: 2, duplicates: 0 });
+    expect(typeof line?.reqId).toBe('string');
+    const text = f.logText();
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(VERIFY_TOKEN);
+    expect(text).not.toContain('hello 0'); // a text message body
+    expect(text).not.toMatch(/sha256=[0-9a-f]{16}/);
+  });
+});
