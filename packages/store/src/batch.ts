@@ -65,14 +65,16 @@ const conversationOfEvent = (e: Envelope<MessageEvent>): string => `${e.event.ph
 /**
  * Message events write two entities at once: the conversation (outcomes come from its
  * fold) and the inbound record into the message doc of the wamid (so a status that came
- * first is joined, not overwritten).
+ * first is joined, not overwritten). Outcomes are core's as they are: an older message
+ * seen again reads as `stale` again (the conversation keeps only its latest), which is what
+ * routes it to review if the attempt that first applied it died before logging it.
  */
 export async function applyMessageBatch(
   writer: JoinWriter,
   batch: readonly Envelope<MessageEvent>[],
 ): Promise<MessageApplyResult[]> {
   const conversations = new Map<number, { outcome: EventOutcome; doc: ConversationDoc }>();
-  const messages = new Map<string, { before: MessageDoc | null; after: MessageDoc }>();
+  const messages = new Map<string, { after: MessageDoc }>();
   const conversationWrites = groupBy(batch, conversationOfEvent).map(async (group) => {
     const envelopes = group.map((g) => g.envelope);
     const before = await writer.joinConversation(foldMessages(null, envelopes).delta!);
@@ -84,29 +86,12 @@ export async function applyMessageBatch(
   const messageWrites = groupBy(batch, (e) => e.event.wamid).map(async (group) => {
     const delta = group.map((g) => inboundOf(g.envelope)).reduce(joinMessageDocs);
     const before = await writer.joinMessage(delta);
-    messages.set(delta.wamid, { before, after: before ? joinMessageDocs(before, delta) : delta });
+    messages.set(delta.wamid, { after: before ? joinMessageDocs(before, delta) : delta });
   });
   await Promise.all([...conversationWrites, ...messageWrites]);
 
-  const seen = new Set<string>();
   return batch.map((envelope, index) => {
-    const { event } = envelope;
     const conversation = conversations.get(index)!;
-    const message = messages.get(event.wamid)!;
-    const outcome = redelivered(conversation.outcome, message.before, seen.has(event.id));
-    seen.add(event.id);
-    return { ...resultOf(outcome, conversation.doc), message: message.after };
+    return { ...resultOf(conversation.outcome, conversation.doc), message: messages.get(envelope.event.wamid)!.after };
   });
-}
-
-/**
- * The conversation only remembers its latest message, so an older message sent again
- * would read as `stale` (or `merged`) once more. The message doc remembers every inbound
- * record: if it (or an earlier copy in this batch) already held this event, it is a
- * duplicate. An `applied` outcome is kept: the conversation did advance in this write.
- */
-function redelivered(outcome: EventOutcome, before: MessageDoc | null, inBatch: boolean): EventOutcome {
-  if (outcome.outcome === 'applied' || outcome.outcome === 'duplicate') return outcome;
-  if (!inBatch && before?.inbound?.eventId !== outcome.eventId) return outcome;
-  return { eventId: outcome.eventId, outcome: 'duplicate' };
 }

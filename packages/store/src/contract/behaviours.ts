@@ -37,7 +37,7 @@ export function behaviours(ctx: ContractContext): void {
     expect(doc?.inbound?.eventId).toBe(batch[1]!.event.id);
   });
 
-  it('duplicates - a redelivered batch changes nothing and every event is a duplicate, in state and in the log', async () => {
+  it('duplicates - a redelivered batch changes nothing; the log and the state both recognise it', async () => {
     const store = await ctx.fresh();
     const batch = [
       statusEnvelope({ id: 'wamid.dup+1=', status: 'sent', timestamp: T }),
@@ -49,19 +49,21 @@ export function behaviours(ctx: ContractContext): void {
     expect(first.log.inserted).toHaveLength(4);
     const before = [await store.getMessage('wamid.dup+1='), await store.getConversation(BUSINESS, '33612345678')];
     const again = await deliver(store, batch);
-    // The older message (dup+2) would read as stale against the conversation: it is a duplicate.
-    expect(again.results.map((r) => r.outcome)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    // The conversation keeps only its latest message: the older one (dup+2) reads as stale
+    // again, beaten by the same winner (core's outcome; the log says it was seen).
+    expect(again.results.map((r) => r.outcome)).toEqual(['duplicate', 'duplicate', 'stale', 'duplicate']);
+    expect(again.results[2]!.beatenBy).toMatchObject({ eventId: batch[3]!.event.id, bySeconds: 1 });
     expect(again.log).toEqual({ inserted: [], duplicates: batch.map((e) => e.event.id) });
     expect([await store.getMessage('wamid.dup+1='), await store.getConversation(BUSINESS, '33612345678')]).toEqual(before);
   });
 
-  it('duplicates - the same event twice in one batch: the second copy is a duplicate', async () => {
+  it('duplicates - the same event twice in one batch is logged once and never applied twice', async () => {
     const store = await ctx.fresh();
     const old = inboundEnvelope({ id: 'wamid.twice+old=', from: '34600000001', timestamp: T });
     const newer = inboundEnvelope({ id: 'wamid.twice+new=', from: '34600000001', timestamp: T + 9 });
     const sent = statusEnvelope({ id: 'wamid.twice+s=', status: 'sent', timestamp: T });
     const { results, log } = await deliver(store, [newer, old, old, sent, sent]);
-    expect(results.map((r) => r.outcome)).toEqual(['applied', 'stale', 'duplicate', 'applied', 'duplicate']);
+    expect(results.map((r) => r.outcome)).toEqual(['applied', 'stale', 'stale', 'applied', 'duplicate']);
     expect(log.inserted).toEqual([newer.event.id, old.event.id, sent.event.id]);
     expect(log.duplicates).toEqual([old.event.id, sent.event.id]);
   });
