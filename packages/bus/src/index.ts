@@ -56,3 +56,14 @@ export {
   type ShardRunnerOptions,
 } from './shard-runner.ts';
 export { createDeadLetterer, type DeadLetterer, deadLetterSubject } from './dead-letter.ts';
+export {
+  createShardLeases,
+  defaultMemberId,
+  fairShare,
+  type LeaseObserver,
+  type LeaseTimings,
+  type ReleaseReason,
+  type ShardLeases,
+  type ShardLeasesOptions,
+} from './leases.ts';
+export { leaseMetrics } from './lease-metrics.ts';
