@@ -13,7 +13,7 @@ describe('kv keys', () => {
         expect(tokenValue(token)).toBe(id);
         expect(messageKey(id)).toMatch(VALID_KEY);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -23,7 +23,7 @@ describe('kv keys', () => {
         fc.pre(p1 !== p2 || w1 !== w2);
         expect(conversationKey(p1, w1)).not.toBe(conversationKey(p2, w2));
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
