@@ -1,4 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { describe, expect, it } from 'vitest';
 import { planMesh, renderServerConfig } from './config.ts';
@@ -57,6 +60,20 @@ describe('harness - single server', () => {
     expect((await jsm.streams.info('KEEP')).state.messages).toBe(4);
   });
 
+  it('fails clearly, leaving nothing behind, when a fixed port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'wamesh-harness-test-'));
+    try {
+      await expect(startServer({ basePort: port, dataDir })).rejects.toThrow(/address already in use/);
+      expect(existsSync(join(dataDir, 'nats-0'))).toBe(false);
+    } finally {
+      blocker.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('removes its temp dir on stop', async () => {
     const mesh = await startServer();
     expect(existsSync(mesh.dataDir)).toBe(true);
@@ -89,7 +106,8 @@ describe('harness - super-cluster', () => {
     const info = await jsm.streams.add({ name: 'IN_US', subjects: ['us.>'], placement: { cluster: 'us', tags: [] } });
     expect(info.cluster?.name).toBe('us');
     expect(info.cluster?.leader).toBe('us-0');
-    const ack = await jetstream(nc).publish('us.hello', 'hi');
+    // The new stream's interest crosses the gateway asynchronously: allow a few retries.
+    const ack = await jetstream(nc).publish('us.hello', 'hi', { retries: 20 });
     expect(ack.stream).toBe('IN_US');
   });
 });

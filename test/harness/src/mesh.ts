@@ -134,9 +134,24 @@ export class NatsMesh {
 
 const clusterOf = (s: NatsServer): string => s.spec.region;
 
-/** Plans, starts and waits for a mesh; on any failure stops what did start. */
+/**
+ * Plans, starts and waits for a mesh; on any failure stops what did start. Free ports can
+ * be taken by someone else between picking and binding: then it tries again on new ones.
+ */
 export async function startMesh(plan: Omit<MeshPlanOptions, 'dataDir'>, opts: MeshOptions = {}): Promise<NatsMesh> {
   installReaper();
+  const attempts = opts.basePort === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startMeshOnce(plan, opts);
+    } catch (err) {
+      const portTaken = err instanceof Error && /address already in use/i.test(err.message);
+      if (!portTaken || attempt >= attempts) throw err;
+    }
+  }
+}
+
+async function startMeshOnce(plan: Omit<MeshPlanOptions, 'dataDir'>, opts: MeshOptions): Promise<NatsMesh> {
   const tempDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wamesh-nats-'));
   if (tempDir) removeOnExit.add(dataDir);
@@ -220,6 +235,7 @@ export async function waitForJetStream(nc: NatsConnection, timeoutMs = 30_000): 
 
 async function until(deadline: number, what: string, s: NatsServer, check: () => Promise<boolean>): Promise<void> {
   for (;;) {
+    if (!s.running) throw new Error(`mesh not ready: ${s.name} exited while waiting for ${what}\n--- log ---\n${s.logs()}`);
     if (await check()) return;
     if (Date.now() > deadline) throw new Error(`mesh not ready: ${what}\n--- ${s.name} log ---\n${s.logs()}`);
     await sleep(100);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { clientUrl, configPath, renderServerConfig, type ServerSpec } from './config.ts';
 import { killAllOnExit } from './reaper.ts';
@@ -60,6 +60,8 @@ export class NatsServer {
         resolve();
       });
     });
+    // Our own monitoring answer first: a port someone else holds also accepts connections.
+    await this.#until(timeoutMs, 'monitoring port', async () => (await this.monitor('/varz'))?.['server_name'] === this.name);
     await this.#until(timeoutMs, 'client port open', () => portOpen(this.spec.host, this.spec.port));
   }
 
@@ -113,8 +115,13 @@ export class NatsServer {
     }
   }
 
-  /** The last lines the server logged (to stderr), for failure messages. */
+  /** The last lines the server logged (stderr, or its log file), for failure messages. */
   logs(): string {
+    const file = this.spec.logFile;
+    if (file && existsSync(file)) {
+      const lines = readFileSync(file, 'utf8').split('\n');
+      return [...this.#log, ...lines.slice(-LOG_LINES)].join('\n');
+    }
     return this.#log.join('\n');
   }
 
