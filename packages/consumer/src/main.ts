@@ -28,7 +28,14 @@ async function run(): Promise<void> {
       ? { mongodbUri: config.store.mongodbUri!, mongodbDb: config.store.mongodbDb }
       : { nc },
   );
-  const worker = buildWorker({ config, nc, store, logger, metrics: createMetrics({ service, region: config.region }) });
+  const worker = buildWorker({
+    config,
+    nc,
+    store,
+    logger,
+    metrics: createMetrics({ service, region: config.region }),
+    leases: { ttlMs: config.leaseTtlMs },
+  });
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string): Promise<void> => {

@@ -4,7 +4,16 @@
 import type { Tracer } from '@opentelemetry/api';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { type BatchHandler, createShardRunner, type ShardRunner, type ShardRunnerOptions } from '@wamesh/bus';
+import {
+  type BatchHandler,
+  createShardLeases,
+  createShardRunner,
+  defaultMemberId,
+  leaseMetrics,
+  type ShardLeases,
+  type ShardRunner,
+  type ShardRunnerOptions,
+} from '@wamesh/bus';
 import type { StateStore } from '@wamesh/store';
 import { type Logger, type Metrics, wameshTracer } from '@wamesh/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -22,8 +31,13 @@ export interface WorkerDeps {
   metrics: Metrics;
   /** Default: telemetry's `wamesh` tracer. */
   tracer?: Tracer;
-  /** Shards to own from start(); default all of the region (until leases exist). */
+  /** Shards to own from start(); default all of the region. Ignored when `leases` is set. */
   shards?: number[];
+  /**
+   * Share the region's shards with the other replicas through leases in KV
+   * `wamesh_leases_<region>` (main sets it): shards start and stop as leases come and go.
+   */
+  leases?: { ttlMs: number; memberId?: string };
   /** Fine-tuning for tests: runner poll/backoff and the handler's nak schedule. */
   tuning?: {
     runner?: Pick<ShardRunnerOptions, 'idlePollMs' | 'retry'>;
@@ -33,6 +47,8 @@ export interface WorkerDeps {
 
 export interface Worker {
   readonly runner: ShardRunner;
+  /** Present when the worker shares its shards through leases. */
+  readonly leases: ShardLeases | undefined;
   readonly handler: BatchHandler;
   readonly metrics: ConsumerMetrics;
   /** The probe/metrics app; `inject()` works without start(). */
@@ -93,6 +109,23 @@ export function buildWorker(deps: WorkerDeps): Worker {
   });
   const shardRunner = runner;
 
+  let leases: ShardLeases | undefined;
+  if (deps.leases) {
+    const memberId = deps.leases.memberId ?? defaultMemberId();
+    leases = createShardLeases({
+      nc,
+      region: config.region,
+      shards: config.shards,
+      ttlMs: deps.leases.ttlMs,
+      memberId,
+      logger,
+      // A released shard's in-flight batch is settled before its lease is deleted.
+      onAcquire: (shard) => shardRunner.start(shard),
+      onRelease: (shard) => shardRunner.stop(shard),
+      observer: leaseMetrics(deps.metrics.registry, memberId),
+    });
+  }
+
   // Track the connection for /readyz; the iterator ends when the connection closes.
   void (async () => {
     for await (const s of nc.status()) {
@@ -120,6 +153,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
 
   return {
     runner: shardRunner,
+    leases,
     handler,
     metrics,
     http,
@@ -127,16 +161,19 @@ export function buildWorker(deps: WorkerDeps): Worker {
       if (state !== 'new') throw new Error(`worker already ${state}`);
       state = 'running';
       await store.init();
-      const shards = deps.shards ?? [...Array(config.shards).keys()];
+      const shards = leases ? [] : (deps.shards ?? [...Array(config.shards).keys()]);
       for (const shard of shards) shardRunner.start(shard);
+      await leases?.start();
       const address = await http.listen({ port: config.http.port, host: config.http.host });
       url = address;
-      logger.info({ region: config.region, shards: shards.length, url }, 'consumer started');
+      logger.info({ region: config.region, shards: leases ? 'leased' : shards.length, url }, 'consumer started');
     },
     async stop() {
       if (state === 'stopping' || state === 'stopped') return;
       state = 'stopping';
       // Readiness is 503 from here on; in-flight batches finish and their acks are flushed.
+      // Leases: drain each shard, then delete its lease so another replica takes it at once.
+      await leases?.stop();
       await shardRunner.stopAll();
       await http.close();
       state = 'stopped';
