@@ -79,12 +79,14 @@ export async function simulateCommand(argv: string[], ctx: Context): Promise<num
   });
   bar.done(delivery);
 
+  const sentAt = performance.now();
   const expected = expectedState(scenario, accepted, shards);
   const { store, close } = await openStore(ctx, target);
   try {
     const drained = target.natsUrls.length
       ? await waitDrained(ctx, target.natsUrls, regions, durationMs(p, 'drain-timeout', 60_000))
       : { drained: true, waitedMs: 0 };
+    const drainedAt = performance.now();
     let check = await checkStore(store, scenario, expected);
     // The log and the documents are written before the ack, so a drained mesh is final;
     // still, a mismatch is looked at twice more before it is reported.
@@ -92,6 +94,8 @@ export async function simulateCommand(argv: string[], ctx: Context): Promise<num
       await sleep(1000);
       check = await checkStore(store, scenario, expected);
     }
+    const secs = (a: number, b: number) => Math.round((b - a) / 100) / 10;
+    if (!json) ctx.io.err(`simulate: drained in ${secs(sentAt, drainedAt)}s, checked in ${secs(drainedAt, performance.now())}s`);
     const tally: Tally = {
       seed,
       regions,

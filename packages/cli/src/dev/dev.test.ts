@@ -211,6 +211,36 @@ describe('wamesh dev, simulate, trace', () => {
   });
 });
 
+describe('wamesh dev without its parent', () => {
+  it('dev - killed with SIGKILL, it still leaves no child behind (the host notices and stops them)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'wamesh-dev-'));
+    const base = await freeBase();
+    const dev = spawn(process.execPath, [MAIN, 'dev', '--regions', 'r1', '--shards', '2', '--port-base', String(base), '--home', home], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      dev.stderr?.on('data', (d) => (out += d));
+      await new Promise<void>((resolve, reject) => {
+        dev.stdout?.on('data', (d) => {
+          out += d;
+          if (out.split('\n').includes('ready')) resolve();
+        });
+        dev.once('exit', (code) => reject(new Error(`dev exited ${code}: ${out}`)));
+      });
+      const state: DevState = JSON.parse(readFileSync(stateFile(home), 'utf8'));
+      const pids = state.processes.map((p) => p.pid);
+      dev.kill('SIGKILL');
+      await waitFor(async () => pids.filter(pidAlive).length === 0, 20_000);
+      for (const port of [base, base + 10, base + 100]) expect(await isListening(port)).toBe(false);
+      expect(existsSync(stateFile(home))).toBe(false);
+    } finally {
+      dev.kill('SIGKILL');
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
 async function traceJson(home: string, key: string) {
   const io = captureIo();
   await runCli(['trace', key, '--json', '--home', home], io);

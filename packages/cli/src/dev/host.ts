@@ -7,7 +7,7 @@ import { type NatsMesh, startMesh } from '@wamesh/nats-harness';
 import { projectRoot } from '../paths.ts';
 import { removeDevState, writeDevState } from '../state.ts';
 import type { HostMessage } from './front.ts';
-import { type DevConfig, logDir, natsBasePortOf, natsDataDir, planDev } from './plan.ts';
+import { type DevConfig, logDir, natsBasePortOf, natsDataDir, planDev, superCluster } from './plan.ts';
 import { provisionDev } from './provision-dev.ts';
 import { consumerSpec, ingressSpec, waitReady } from './services.ts';
 import { type Child, logTail, Supervisor } from './supervisor.ts';
@@ -51,7 +51,7 @@ async function host(cfg: DevConfig): Promise<void> {
   try {
     const plan = await planDev(cfg);
     mesh = await startMesh(
-      { clusters: cfg.regions.map((name) => ({ name, size: 1 })), gateways: true },
+      { clusters: cfg.regions.map((name) => ({ name, size: 1 })), gateways: superCluster(cfg) },
       {
         dataDir: natsDataDir(cfg.home),
         keepData: true,
@@ -97,11 +97,14 @@ async function host(cfg: DevConfig): Promise<void> {
       processes: [
         { name: 'wamesh dev', pid: process.ppid },
         { name: 'mesh host', pid: process.pid },
-        ...mesh.servers.map((s) => ({ name: `nats ${s.spec.cluster?.name ?? s.name}`, pid: s.pid ?? -1 })),
+        ...plan.regions.map((r, i) => ({ name: `nats ${r.region}`, pid: mesh!.servers[i]?.pid ?? -1 })),
         ...sup.children.map((c) => ({ name: c.spec.name, pid: c.pid })),
       ],
     });
-    const rel = (p: string) => relative(projectRoot(), p) || '.';
+    const rel = (p: string) => {
+      const r = relative(projectRoot(), p);
+      return r.startsWith('..') ? p : r || '.';
+    };
     for (const r of plan.regions) note(`nats    ${r.region} ${urlOf(r.region)}`);
     note(`store   ${cfg.store}${cfg.store === 'mongo' ? ` (${cfg.mongoDb})` : ' (NATS KV)'}; logs in ${rel(logDir(cfg.home))}/`);
     for (const r of plan.regions) say(`ingress ${r.region} ${base(r.ingressPort)}/webhook`);

@@ -36,6 +36,13 @@ export interface DevPlan {
   claims: PortClaim[];
 }
 
+/**
+ * Several regions form a super-cluster (a cluster per region, joined by gateways). A lone
+ * region is a plain JetStream server: on 2.9 a one-server cluster with no gateway peer never
+ * elects a JetStream meta leader.
+ */
+export const superCluster = (cfg: Pick<DevConfig, 'regions'>): boolean => cfg.regions.length > 1;
+
 /** Port layout: ingress base+i, consumer health base+10+i, NATS from base+100 (harness layout). */
 export const MAX_REGIONS = 10;
 export const natsBasePortOf = (portBase: number): number => portBase + 100;
@@ -46,7 +53,7 @@ export async function planDev(cfg: DevConfig): Promise<DevPlan> {
   const natsBasePort = natsBasePortOf(cfg.portBase);
   const specs = await planMesh({
     clusters: cfg.regions.map((name) => ({ name, size: 1 })),
-    gateways: true,
+    gateways: superCluster(cfg),
     dataDir: natsDataDir(cfg.home),
     basePort: natsBasePort,
     logToFile: true,

@@ -2,7 +2,7 @@ import { silentLogger } from '@wamesh/bus';
 import { connectNats } from '@wamesh/bus';
 import { createStore } from '@wamesh/store';
 import { DEFAULT_DUPLICATE_WINDOW_MS, DEFAULT_MAX_AGE_MS, provisionRegions } from '../provision.ts';
-import type { DevConfig } from './plan.ts';
+import { type DevConfig, superCluster } from './plan.ts';
 
 /**
  * Every region's topology, each region's streams placed in its own cluster, plus the kv
@@ -15,7 +15,8 @@ export async function provisionDev(cfg: DevConfig, urlOf: (region: string) => st
       regions: cfg.regions,
       shards: cfg.shards,
       replicas: 1,
-      clusterOf: (region) => region,
+      // Each region's streams in its own cluster; a lone server has no cluster to name.
+      clusterOf: (region) => (superCluster(cfg) ? region : undefined),
       duplicateWindowMs: DEFAULT_DUPLICATE_WINDOW_MS,
       maxAgeMs: DEFAULT_MAX_AGE_MS,
     });

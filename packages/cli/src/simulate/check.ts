@@ -39,15 +39,23 @@ export async function checkStore(store: StateStore, scenario: Scenario, expected
   const outcomes: Record<Outcome, number> = { applied: 0, merged: 0, stale: 0, duplicate: 0 };
   const seen = new Set<string>();
   let invertedWamid: string | undefined;
-  const keys = [...new Set([...expected.messages.keys(), ...scenario.waIds])];
-  await pool(keys, 16, async (key) => {
+  const collect = async (key: string) => {
     for (const entry of await store.timeline(key)) {
       if (!expected.eventIds.has(entry.eventId) || seen.has(entry.eventId)) continue;
       seen.add(entry.eventId);
       outcomes[entry.outcome]++;
       if (entry.outcome === 'stale' && entry.kind === 'status' && invertedWamid === undefined) invertedWamid = entry.wamid;
     }
+  };
+  // A user's timeline holds their messages and the statuses of what was sent to them, so
+  // one read per conversation usually finds every event; wamids are asked only for the rest.
+  await pool(scenario.waIds, 8, collect);
+  const unseenWamids = [...expected.messages.keys()].filter((wamid) => {
+    const doc = expected.messages.get(wamid)!;
+    const ids = [...Object.values(doc.facts).map((f) => f.eventId), ...(doc.inbound ? [doc.inbound.eventId] : [])];
+    return ids.some((id) => !seen.has(id));
   });
+  await pool(unseenWamids, 8, collect);
   const missingFromLog = [...expected.eventIds].filter((id) => !seen.has(id));
   const result: CheckResult = {
     messagesChecked: expected.messages.size,

@@ -7,7 +7,7 @@ const json = (v: unknown): string => JSON.stringify(v);
 export function formatMessage(doc: MessageDoc, style: Style): string[] {
   const out = [
     `${style.bold(doc.wamid)}  (business number ${doc.phoneNumberId})`,
-    `  status   ${doc.status === 'failed' ? style.red('failed') : (doc.status ?? style.dim('none yet'))}  (rank ${doc.rank})`,
+    `  status    ${doc.status === 'failed' ? style.red('failed') : (doc.status ?? style.dim('none yet'))}  (rank ${doc.rank})`,
   ];
   const times = Object.entries(doc.statusAt).sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
   for (const [status, at] of times) {
@@ -20,12 +20,12 @@ export function formatMessage(doc: MessageDoc, style: Style): string[] {
       if (fact.errors?.length) extra.push(style.red(`errors ${json(fact.errors)}`));
       if (fact.bizOpaqueCallbackData) extra.push(`callback data ${json(fact.bizOpaqueCallbackData)}`);
     }
-    out.push(`  ${status.padEnd(9)}${waTime(at)}  ${extra.join('  ')}`.trimEnd());
+    out.push(`  ${status.padEnd(10)}${waTime(at)}  ${extra.join('  ')}`.trimEnd());
   }
   if (doc.inbound) {
     const i = doc.inbound;
     out.push(
-      `  inbound  ${i.type} from ${i.waId} at ${waTime(i.timestamp)} (${i.region})` +
+      `  inbound   ${i.type} from ${i.waId} at ${waTime(i.timestamp)} (${i.region})` +
         (i.contextWamid ? `, replying to ${i.contextWamid}` : ''),
     );
   }
