@@ -89,6 +89,23 @@ export function envelopesOf(specs: readonly EventSpec[], salt: string): Envelope
   });
 }
 
+/**
+ * `envelopes` in arrival `order`. A repeat is the same event received again by another
+ * region's ingress (Meta retrying elsewhere): same event, other region and trace context.
+ */
+export function arrivalsOf(envelopes: readonly Envelope<WaEvent>[], order: readonly number[]): Envelope<WaEvent>[] {
+  const copies = new Map<number, number>();
+  return order.map((i) => {
+    const envelope = envelopes[i]!;
+    const copy = copies.get(i) ?? 0;
+    copies.set(i, copy + 1);
+    if (copy === 0) return envelope;
+    const region = REGIONS[(REGIONS.indexOf(envelope.meta.region as (typeof REGIONS)[number]) + copy) % REGIONS.length]!;
+    const traceparent = `00-${String(i).padStart(32, '0')}-${String(copy).padStart(16, '0')}-01`;
+    return { event: envelope.event, meta: { ...envelope.meta, region, traceparent } };
+  });
+}
+
 /** Cuts `items` into batches of the given sizes, used in turn. */
 export function batchesOf<T>(items: readonly T[], sizes: readonly number[]): T[][] {
   const out: T[][] = [];

@@ -2,7 +2,7 @@ import type { ConversationDoc, MessageDoc } from '@wamesh/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyMessageBatch, applyStatusBatch } from '../batch.ts';
-import { arrivalArb, batchesOf, envelopesOf, isMessage, isStatus } from '../contract/arbitraries.ts';
+import { arrivalArb, arrivalsOf, batchesOf, envelopesOf, isMessage, isStatus } from '../contract/arbitraries.ts';
 import { inboundEnvelope, statusEnvelope } from '../contract/events.ts';
 import { referenceState } from '../contract/reference.ts';
 import { conversationId } from './collections.ts';
@@ -22,10 +22,8 @@ describe('mongo update semantics (mingo, not a database)', () => {
       fc.asyncProperty(arrivalArb(30), async ({ specs, order, batches }) => {
         const envelopes = envelopesOf(specs, 'm');
         const { messages, conversations, writer } = mingoStore();
-        for (const batch of batchesOf(
-          order.map((i) => envelopes[i]!),
-          batches,
-        )) {
+        const arrivals = arrivalsOf(envelopes, order);
+        for (const batch of batchesOf(arrivals, batches)) {
           // What the adapter reports as "after" (core's join of the before-image and the
           // delta) is what the pipeline left in the collection.
           const statusResults = await applyStatusBatch(writer, batch.filter(isStatus));
@@ -36,7 +34,7 @@ describe('mongo update semantics (mingo, not a database)', () => {
             expect(fromStored(messages.get(r.message.wamid)!)).toEqual(r.message);
           }
         }
-        const want = referenceState(envelopes);
+        const want = referenceState(arrivals);
         expect(messages.docs.length).toBe(want.messages.size);
         for (const [wamid, doc] of want.messages) expect(fromStored<MessageDoc>(messages.get(wamid)!)).toEqual(doc);
         expect(conversations.docs.length).toBe(want.conversations.size);

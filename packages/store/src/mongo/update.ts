@@ -31,26 +31,32 @@ const mergeInto = (obj: Expr, pairs: { k: string; v: Expr }[]): Expr =>
     { $ifNull: [obj, {}] },
   );
 
+/** (stored expression, delta value) pairs compared in order: a lexicographic key. */
+type KeyPairs = [Expr, unknown][];
+
+/** `stored <op> delta` lexicographically over the pairs ($lt: stored sorts first, $gt: after). */
+const lexCompare = (op: '$lt' | '$gt', pairs: KeyPairs): Expr => ({
+  $or: pairs.map(([s, d], i) => ({
+    $and: [...pairs.slice(0, i).map(([ps, pd]) => ({ $eq: [ps, lit(pd)] })), { [op]: [s, lit(d)] }],
+  })),
+});
+
+/** Core's compareWinners key: (timestamp, eventId, region, traceparent) of the record at `path`. */
+const winnerKey = (path: string, w: Winner): KeyPairs => [
+  [`${path}.timestamp`, w.timestamp],
+  [`${path}.eventId`, w.eventId],
+  [`${path}.region`, w.region],
+  [{ $ifNull: [`${path}.traceparent`, ''] }, w.traceparent ?? ''],
+];
+
 /**
- * Core's `earlier(stored, delta)`: the delta replaces the stored record only when it is
- * strictly earlier by (timestamp, eventId), so ties keep what is stored.
+ * Core's `earlier(stored, delta)`: the delta replaces the stored record only when it sorts
+ * strictly first by compareWinners, so the same event received in two regions joins alike.
  */
 const earlier = (stored: Expr, delta: Winner): Expr => ({
   $let: {
     vars: { s: stored },
-    in: {
-      $cond: [
-        {
-          $or: [
-            isMissing('$$s'),
-            { $gt: ['$$s.timestamp', delta.timestamp] },
-            { $and: [{ $eq: ['$$s.timestamp', delta.timestamp] }, { $gt: ['$$s.eventId', lit(delta.eventId)] }] },
-          ],
-        },
-        lit(delta),
-        '$$s',
-      ],
-    },
+    in: { $cond: [{ $or: [isMissing('$$s'), lexCompare('$gt', winnerKey('$$s', delta))] }, lit(delta), '$$s'] },
   },
 });
 
@@ -101,19 +107,17 @@ export const conversationFilter = (phoneNumberId: string, waId: string): { _id: 
 
 /**
  * joinConversations(stored, delta) as one pipeline stage: the later second wins; in the
- * same second the larger wamid wins (ties keep what is stored) and the doc is ambiguous
+ * same second the larger wamid wins (then core's compareWinners) and the doc is ambiguous
  * when the wamids differ or either side already was.
  */
 export function conversationUpdate(delta: ConversationDoc): EntityUpdate {
   const d = delta.last;
   const storedAmbiguous = { $ifNull: ['$ambiguous', false] };
   const sameSecond = { $eq: ['$last.timestamp', d.timestamp] };
+  // Core's order: (timestamp, wamid), then compareWinners; the larger wins.
+  const [byTimestamp, ...byWinner] = winnerKey('$last', d);
   const takeDelta = {
-    $or: [
-      isMissing('$last'),
-      { $lt: ['$last.timestamp', d.timestamp] },
-      { $and: [sameSecond, { $lt: ['$last.wamid', lit(d.wamid)] }] },
-    ],
+    $or: [isMissing('$last'), lexCompare('$lt', [byTimestamp!, ['$last.wamid', d.wamid], ...byWinner])],
   };
   const cond = (test: Expr, yes: Expr, no: Expr): Expr => ({ $cond: [test, yes, no] });
   const ambiguous = cond(
