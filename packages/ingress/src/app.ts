@@ -50,19 +50,23 @@ export function buildApp(deps: IngressDeps): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('waErrorCode', '');
-  app.addHook('onClose', async () => {
-    closing = true;
-  });
   app.addHook('preClose', async () => {
     closing = true;
   });
+  // Requests still in flight when close() begins answer with `Connection: close`, so their
+  // kept-alive sockets end with them and close() does not wait out the keep-alive timeout.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.requests.inc({
       route: request.routeOptions.url ?? 'unmatched',
       status: reply.statusCode,
       code: request.waErrorCode,
     });
+    done();
   });
 
   app.setErrorHandler((err: FastifyError | IngressError, request, reply) => {

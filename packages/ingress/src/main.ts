@@ -35,8 +35,10 @@ async function run(): Promise<void> {
     // Stops accepting, answers 503 on kept-alive connections, waits for in-flight handlers
     // (and so for their PubAcks), then closes idle connections.
     await app.close();
+    logger.info('http server closed');
   } finally {
     await nc.drain().catch((err) => logger.warn({ err }, 'nats drain failed'));
+    logger.info('nats drained');
     await telemetry.shutdown().catch((err) => logger.warn({ err }, 'telemetry flush failed'));
   }
   logger.info('ingress stopped');
