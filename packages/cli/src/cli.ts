@@ -37,8 +37,10 @@ wamesh trace <wamid|wa_id> [--json]                    every event of that key f
     these three read the running dev mesh (.wamesh/dev.json), or --nats URL / --mongo URI
 wamesh simulate [--rate R] [--duration D] [--conversations C] [--jitter-ms J] [--duplicate-rate P]
                 [--inversion-rate P] [--regions a,b] [--seed N] [--json]
-    signed webhooks with realistic lifecycles to the dev mesh's ingress, then a check that the
-    store equals the reference join of what was sent; exits 1 on any mismatch
+                [--ingress region=url ... --app-secret S] [--nats URL | --mongo URI]
+    signed webhooks with realistic lifecycles (default 50/s for 10s, 20 conversations) to the
+    dev mesh's ingress (or the given ones), then a check that the store equals the reference
+    join of what was sent; exits 1 on any mismatch or undelivered webhook
 wamesh bench                                           see \`pnpm bench\``;
 
 export async function runCli(argv: string[], io: Io = processIo): Promise<number> {

@@ -18,6 +18,8 @@ const schema = z.object({
   NATS_TLS_KEY: z.string().min(1).optional(),
   /** The nats-server binary `wamesh dev` starts. */
   NATS_SERVER_BIN: z.string().min(1).default('nats-server'),
+  /** `wamesh simulate` signs with the first one when no dev mesh or --app-secret says. */
+  WA_APP_SECRETS: z.string().min(1).optional(),
   LOG_LEVEL: z.string().min(1).default('info'),
   /** https://no-color.org: any value turns colours off. */
   NO_COLOR: z.string().optional(),

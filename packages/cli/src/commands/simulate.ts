@@ -9,7 +9,7 @@ import { buildScenario } from '../simulate/scenario.ts';
 import { scheduleSends } from '../simulate/schedule.ts';
 import { formatTally, type Tally } from '../simulate/tally.ts';
 import { expectedState } from '../simulate/verify.ts';
-import { openStore, resolveTarget } from '../target.ts';
+import { openStore, resolveTarget, type Target, type TargetFlags } from '../target.ts';
 import type { Context } from './context.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,6 +27,7 @@ export async function simulateCommand(argv: string[], ctx: Context): Promise<num
     seed: { type: 'string' },
     'drain-timeout': { type: 'string' },
     ingress: { type: 'string', multiple: true },
+    targets: { type: 'string', multiple: true },
     'app-secret': { type: 'string' },
     shards: { type: 'string' },
     nats: { type: 'string' },
@@ -36,14 +37,15 @@ export async function simulateCommand(argv: string[], ctx: Context): Promise<num
   });
   if (p.positionals.length) throw new CliError('USAGE', `wamesh simulate: unexpected argument "${p.positionals[0]}"`);
 
-  const target = resolveTarget(ctx, { nats: str(p, 'nats'), mongo: str(p, 'mongo'), home: str(p, 'home') });
-  const ingress = ingressUrls(list(p, 'ingress'), target.dev?.regions);
+  const ingressFlags = [...list(p, 'ingress'), ...list(p, 'targets')];
+  const target = findTarget(ctx, { nats: str(p, 'nats'), mongo: str(p, 'mongo'), home: str(p, 'home') }, ingressFlags.length > 0);
+  const ingress = ingressUrls(ingressFlags, target?.dev?.regions);
   const wanted = [...list(p, 'regions'), ...list(p, 'region')];
   for (const r of wanted) if (!ingress[r]) throw new CliError('USAGE', `no ingress for region ${r}; known: ${Object.keys(ingress).join(', ')}`);
   const regions = wanted.length ? wanted : Object.keys(ingress);
-  const appSecret = str(p, 'app-secret') ?? target.dev?.appSecret;
-  if (!appSecret) throw new CliError('USAGE', 'wamesh simulate: --app-secret is needed without a dev mesh');
-  const shards = int(p, 'shards', target.dev?.shards ?? 16, 1, 4096);
+  const appSecret = str(p, 'app-secret') ?? target?.dev?.appSecret ?? ctx.env.WA_APP_SECRETS?.split(',')[0]?.trim();
+  if (!appSecret) throw new CliError('USAGE', 'wamesh simulate: --app-secret (or WA_APP_SECRETS) is needed without a dev mesh');
+  const shards = int(p, 'shards', target?.dev?.shards ?? 16, 1, 4096);
 
   const rate = num(p, 'rate', 50, 0.1, 100_000);
   const duration = durationMs(p, 'duration', 10_000);
@@ -79,6 +81,13 @@ export async function simulateCommand(argv: string[], ctx: Context): Promise<num
   });
   bar.done(delivery);
 
+  if (!target) {
+    ctx.io.err(
+      'simulate: no store to check against (no dev mesh, --nats/--mongo, NATS_URLS or MONGODB_URI): ' +
+        `delivered ${delivery.accepted}/${sends.length}, final states not checked`,
+    );
+    return delivery.failed.length ? 1 : 0;
+  }
   const sentAt = performance.now();
   const expected = expectedState(scenario, accepted, shards);
   const { store, close } = await openStore(ctx, target);
@@ -130,14 +139,31 @@ export async function simulateCommand(argv: string[], ctx: Context): Promise<num
   }
 }
 
-/** `--ingress us-east=http://...` flags, else the dev mesh's ingress URLs. */
+/** Without explicit ingress URLs the mesh is required; with them, checking is optional. */
+function findTarget(ctx: Context, flags: TargetFlags, optional: boolean): Target | undefined {
+  try {
+    return resolveTarget(ctx, flags);
+  } catch (err) {
+    if (optional && err instanceof CliError && err.code === 'NO_MESH') return undefined;
+    throw err;
+  }
+}
+
+/** `--ingress us-east=http://host:8080[/webhook]` flags, else the dev mesh's ingress URLs. */
 function ingressUrls(flags: string[], dev: { region: string; ingressUrl: string }[] | undefined): Record<string, string> {
   if (flags.length) {
     const out: Record<string, string> = {};
     for (const f of flags) {
       const eq = f.indexOf('=');
+      let url: URL;
+      try {
+        url = new URL(f.slice(eq + 1));
+      } catch {
+        throw new CliError('USAGE', `--ingress wants region=url, got "${f}"`);
+      }
       if (eq < 1) throw new CliError('USAGE', `--ingress wants region=url, got "${f}"`);
-      out[f.slice(0, eq)] = f.slice(eq + 1);
+      if (url.pathname === '/' || url.pathname === '') url.pathname = '/webhook';
+      out[f.slice(0, eq)] = url.toString();
     }
     return out;
   }

@@ -13,11 +13,11 @@ import { type DevState, stateFile } from '../state.ts';
 import { captureIo } from '../testing.ts';
 
 const MAIN = join(import.meta.dirname, '..', 'main.ts');
-const REGIONS = ['r1', 'r2'];
+const REGIONS = ['r1', 'r2', 'r3'];
 
-/** Every port `wamesh dev --port-base base` claims for two regions (see dev/plan.ts). */
+/** Every port `wamesh dev --port-base base` claims for the regions (see dev/plan.ts). */
 const portsOf = (base: number): number[] =>
-  [0, 1, 10, 11, 100, 101, 2100, 2101, 3100, 3101, 4100, 4101].map((off) => base + off);
+  [0, 10, 100, 2100, 3100, 4100].flatMap((off) => REGIONS.map((_, i) => base + off + i));
 
 async function freeBase(): Promise<number> {
   for (;;) {
@@ -123,11 +123,7 @@ describe('wamesh dev, simulate, trace', () => {
   });
 
   it('dev - prints one ingress line per region, then ready, and writes the state file', () => {
-    expect(devOut.trim().split('\n')).toEqual([
-      `ingress r1 http://127.0.0.1:${base}/webhook`,
-      `ingress r2 http://127.0.0.1:${base + 1}/webhook`,
-      'ready',
-    ]);
+    expect(devOut.trim().split('\n')).toEqual([...REGIONS.map((r, i) => `ingress ${r} http://127.0.0.1:${base + i}/webhook`), 'ready']);
     expect(state.regions.map((r) => r.region)).toEqual(REGIONS);
     expect(state.store).toBe('kv');
     expect(state.appSecret).toBe('test-secret');
@@ -153,7 +149,7 @@ describe('wamesh dev, simulate, trace', () => {
     expect(tally.messagesChecked).toBeGreaterThan(20);
   });
 
-  it('trace and status --json - a read that overtook its delivered shows the delivered as stale, beaten by the read', async () => {
+  it('trace and status --json - statuses sent to three regions in inverted order converge; the late delivered is stale, beaten by the read', async () => {
     const wamid = `wamid.TRACE${Date.now()}`;
     const at = Math.floor(Date.now() / 1000) - 60;
     const post = async (region: number, status: string, timestamp: number) => {
@@ -168,20 +164,21 @@ describe('wamesh dev, simulate, trace', () => {
       expect(res.status).toBe(200);
     };
     await post(0, 'sent', at);
-    await post(0, 'read', at + 5);
+    await post(1, 'read', at + 5);
     await waitFor(async () => (await traceJson(home, wamid)).events.length === 2);
-    await post(1, 'delivered', at + 2); // late, through the other region
+    await post(2, 'delivered', at + 2); // late, through a third region
 
     await waitFor(async () => (await traceJson(home, wamid)).events.length === 3);
     const trace = await traceJson(home, wamid);
     const byStatus = Object.fromEntries(trace.events.map((e: { status: string }) => [e.status, e]));
     expect(trace.inversions).toBe(1);
-    expect(byStatus.read.outcome).toBe('applied');
+    expect(byStatus.sent).toMatchObject({ outcome: 'applied', region: 'r1' });
+    expect(byStatus.read).toMatchObject({ outcome: 'applied', region: 'r2' });
     expect(byStatus.delivered).toMatchObject({
       outcome: 'stale',
-      region: 'r2',
+      region: 'r3',
       timestamp: at + 2,
-      beatenBy: { eventId: byStatus.read.eventId, region: 'r1', bySeconds: 3 },
+      beatenBy: { eventId: byStatus.read.eventId, region: 'r2', bySeconds: 3 },
     });
     // Timeline order is WhatsApp time.
     expect(trace.events.map((e: { status: string }) => e.status)).toEqual(['sent', 'delivered', 'read']);
@@ -194,7 +191,7 @@ describe('wamesh dev, simulate, trace', () => {
 
     const human = captureIo();
     expect(await runCli(['trace', wamid, '--home', home], human)).toBe(0);
-    expect(human.stdout.find((l) => l.startsWith('!!'))).toMatch(/delivered\s+r2/);
+    expect(human.stdout.find((l) => l.startsWith('!!'))).toMatch(/delivered\s+r3/);
   });
 
   it('dev - SIGTERM stops everything: no process and no listening port is left', async () => {
