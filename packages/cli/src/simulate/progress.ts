@@ -16,7 +16,7 @@ export function progress(io: Io, total: number, width = 28): Progress {
     const n = settled(t);
     const secs = (performance.now() - start) / 1000;
     const rate = secs > 0 ? Math.round(n / secs) : 0;
-    return `${n}/${total} webhooks, ${t.duplicatesSent} duplicates, ${t.retries} retries, ${t.failed.length} failed, ${rate}/s`;
+    return `${n}/${total} posts (${t.duplicatesSent} duplicates), ${t.retries} retries, ${t.failed.length} failed, ${rate}/s`;
   };
   return {
     update(t) {

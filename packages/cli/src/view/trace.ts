@@ -20,6 +20,8 @@ export function traceReport(key: string, entries: EventLogEntry[]): TraceReport 
 }
 
 const what = (e: EventLogEntry): string => (e.kind === 'status' ? (e.status ?? '?') : `msg:${e.type ?? '?'}`);
+// A user's timeline mixes messages: then every row says which one it is about.
+const label = (e: EventLogEntry, mixed: boolean): string => (e.kind === 'msg' || mixed ? `${what(e)} ${e.wamid}` : what(e));
 
 /**
  * The human timeline, in WhatsApp-time order. A stale event gets a marker and a line under
@@ -29,6 +31,7 @@ export function formatTrace(report: TraceReport, style: Style): string[] {
   const { key, events } = report;
   if (events.length === 0) return [`no events logged for ${key}`];
   const byId = new Map(events.map((e) => [e.eventId, e]));
+  const mixed = new Set(events.map((e) => e.wamid)).size > 1;
   const head =
     `${style.bold(key)}: ${events.length} event${events.length === 1 ? '' : 's'}` +
     (report.inversions ? `, ${style.red(`${report.inversions} inversion${report.inversions === 1 ? '' : 's'}`)}` : ', in order');
@@ -41,7 +44,7 @@ export function formatTrace(report: TraceReport, style: Style): string[] {
     rows.push([
       stale ? style.red('!!') : '  ',
       waTime(e.timestamp),
-      e.kind === 'msg' ? `${what(e)} ${e.wamid}` : what(e),
+      label(e, mixed),
       e.region,
       clock(e.receivedAt),
       clock(e.appliedAt),
