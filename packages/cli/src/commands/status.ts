@@ -1,3 +1,4 @@
+import { messageView } from '@wamesh/core';
 import { bool, parse, str } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { openStore, resolveTarget } from '../target.ts';
@@ -19,7 +20,8 @@ export async function statusCommand(argv: string[], ctx: Context): Promise<numbe
   try {
     const doc = await store.getMessage(wamid);
     if (!doc) throw new CliError('NOT_FOUND', `no message ${wamid} in the store`);
-    if (bool(p, 'json')) ctx.io.out(JSON.stringify(doc, null, 2));
+    // The JSON is the stored document plus the merged fields (core's messageView).
+    if (bool(p, 'json')) ctx.io.out(JSON.stringify(messageView(doc), null, 2));
     else for (const line of formatMessage(doc, ctx.style())) ctx.io.out(line);
     return 0;
   } finally {

@@ -152,10 +152,10 @@ describe('wamesh dev, simulate, trace', () => {
   it('trace and status --json - statuses sent to three regions in inverted order converge; the late delivered is stale, beaten by the read', async () => {
     const wamid = `wamid.TRACE${Date.now()}`;
     const at = Math.floor(Date.now() / 1000) - 60;
+    const pricing = { billable: true, pricing_model: 'CBP', category: 'service' };
     const post = async (region: number, status: string, timestamp: number) => {
-      const body = JSON.stringify(
-        buildWebhook([{ wabaId: 'waba1', changes: [{ phoneNumberId: '1065', statuses: [{ id: wamid, status, timestamp, recipientId: '15550009' }] }] }]),
-      );
+      const spec = { id: wamid, status, timestamp, recipientId: '15550009', ...(status === 'delivered' ? { pricing } : {}) };
+      const body = JSON.stringify(buildWebhook([{ wabaId: 'waba1', changes: [{ phoneNumberId: '1065', statuses: [spec] }] }]));
       const res = await fetch(state.regions[region]!.ingressUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(body, 'test-secret') },
@@ -188,6 +188,8 @@ describe('wamesh dev, simulate, trace', () => {
     const doc = JSON.parse(io.stdout.join('\n'));
     expect(doc.status).toBe('read');
     expect(doc.statusAt).toEqual({ sent: at, delivered: at + 2, read: at + 5 });
+    // Pricing came only with the late delivered: merged, not dropped.
+    expect(doc.pricing).toEqual(pricing);
 
     const human = captureIo();
     expect(await runCli(['trace', wamid, '--home', home], human)).toBe(0);

@@ -1,31 +1,29 @@
-import type { ConversationDoc, MessageDoc } from '@wamesh/core';
+import { type ConversationDoc, type MessageDoc, messageView } from '@wamesh/core';
 import { type Style, waTime } from './style.ts';
 
 const json = (v: unknown): string => JSON.stringify(v);
 
-/** `wamesh status <wamid>`: the joined status, each status's time and what it carried. */
+/**
+ * `wamesh status <wamid>`: the joined status, when each status happened and where it came
+ * in, and the fields the statuses carried, merged (a late lower status still contributes).
+ */
 export function formatMessage(doc: MessageDoc, style: Style): string[] {
+  const view = messageView(doc);
+  const who = view.recipientId ? `, recipient ${view.recipientId}` : '';
   const out = [
-    `${style.bold(doc.wamid)}  (business number ${doc.phoneNumberId})`,
-    `  status    ${doc.status === 'failed' ? style.red('failed') : (doc.status ?? style.dim('none yet'))}  (rank ${doc.rank})`,
+    `${style.bold(doc.wamid)}  (business number ${doc.phoneNumberId}${who})`,
+    `  status        ${doc.status === 'failed' ? style.red('failed') : (doc.status ?? style.dim('none yet'))}  (rank ${doc.rank})`,
   ];
   const times = Object.entries(doc.statusAt).sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
-  for (const [status, at] of times) {
-    const fact = doc.facts[status];
-    const extra: string[] = [];
-    if (fact) {
-      extra.push(fact.region);
-      if (fact.conversation) extra.push(`conversation ${json(fact.conversation)}`);
-      if (fact.pricing) extra.push(`pricing ${json(fact.pricing)}`);
-      if (fact.errors?.length) extra.push(style.red(`errors ${json(fact.errors)}`));
-      if (fact.bizOpaqueCallbackData) extra.push(`callback data ${json(fact.bizOpaqueCallbackData)}`);
-    }
-    out.push(`  ${status.padEnd(10)}${waTime(at)}  ${extra.join('  ')}`.trimEnd());
-  }
+  for (const [status, at] of times) out.push(`  ${status.padEnd(14)}${waTime(at)}  ${doc.facts[status]?.region ?? ''}`.trimEnd());
+  if (view.conversation) out.push(`  conversation  ${json(view.conversation)}`);
+  if (view.pricing) out.push(`  pricing       ${json(view.pricing)}`);
+  if (view.bizOpaqueCallbackData !== undefined) out.push(`  callback data ${json(view.bizOpaqueCallbackData)}`);
+  if (view.errors?.length) out.push(style.red(`  errors        ${json(view.errors)}`));
   if (doc.inbound) {
     const i = doc.inbound;
     out.push(
-      `  inbound   ${i.type} from ${i.waId} at ${waTime(i.timestamp)} (${i.region})` +
+      `  inbound       ${i.type} from ${i.waId} at ${waTime(i.timestamp)} (${i.region})` +
         (i.contextWamid ? `, replying to ${i.contextWamid}` : ''),
     );
   }
