@@ -7,7 +7,7 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { freePorts } from '@wamesh/nats-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCompose, REGIONS, ROOT, serviceEnv } from './files.ts';
+import { interpolate, loadCompose, REGIONS, ROOT, serviceEnv } from './files.ts';
 import { type ConfMap, isMap, parseNatsConf, subjectMatches } from './nats-conf.ts';
 
 const ACCOUNTS = join(ROOT, 'infra', 'nats', 'accounts.conf');
@@ -193,21 +193,28 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    // What provisioning creates for one region, as the admin user.
-    const admin = await login('admin', passwords['NATS_PASS_ADMIN']!);
-    const jsm = await jetstreamManager(admin);
-    // nats-server 2.9 wants a consumer filter inside ONE stream subject, hence `*.*`.
-    await jsm.streams.add({ name: `WA_${R}`, subjects: [`wa.${region}.*.*`] });
-    await jsm.streams.add({ name: `WAOUT_${R}`, subjects: [`waout.${region}.>`] });
-    await jsm.streams.add({ name: `WADLQ_${R}`, subjects: [`wadlq.${region}.*`] });
-    await jsm.consumers.add(`WA_${R}`, { durable_name: 'shard-0', filter_subject: `wa.${region}.*.0`, ack_policy: 'explicit' as never });
-    await new Kvm(admin).create(`wamesh_leases_${region}`, { ttl: 5_000 });
+    // The compose provisioning job, as it runs there: `wamesh provision …` as the admin user.
+    const provision = loadCompose().services['provision']!;
+    const args = (provision.command as string[]).map(interpolate);
+    const env = { ...process.env, ...serviceEnv(provision), NATS_URLS: url, NATS_PASS: passwords['NATS_PASS_ADMIN']! };
+    const out = spawnSync(process.execPath, [join(ROOT, 'packages', 'cli', 'src', 'main.ts'), ...args], { env, encoding: 'utf8' });
+    expect(out.status, `wamesh ${args.join(' ')}\n${out.stdout}${out.stderr}`).toBe(0);
   });
 
   afterAll(async () => {
     await Promise.allSettled(conns.map((nc) => nc.close()));
     child?.kill('SIGTERM');
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('permissions (live) - the admin user provisioned every region with the compose job', async () => {
+    const admin = await login('admin', passwords['NATS_PASS_ADMIN']!);
+    const jsm = await jetstreamManager(admin);
+    for (const r of REGIONS) {
+      expect((await jsm.streams.info(`WA_${upper(r)}`)).config.name).toBe(`WA_${upper(r)}`);
+      expect((await jsm.consumers.info(`WA_${upper(r)}`, 'shard-15')).name).toBe('shard-15');
+      expect((await new Kvm(admin).open(`wamesh_leases_${r}`).then((kv) => kv.status())).ttl).toBeGreaterThan(0);
+    }
   });
 
   it('permissions (live) - ingress publishes to its stream and gets the PubAck, nothing else', async () => {
