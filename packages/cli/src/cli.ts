@@ -29,8 +29,10 @@ export const usage = `wamesh: WhatsApp webhook sequencing on NATS JetStream
 
 ${devUsage}
 
-wamesh provision [--nats URL] [--regions a,b | --region R ...] [--shards N] [--replicas N] [--cluster C] [--json]
-    ensure streams, consumers and KV buckets of each region (idempotent; for compose/k8s jobs)
+wamesh provision [--nats URL] [--regions a,b | --region R ...] [--shards N] [--replicas N] [--cluster C]
+                 [--duplicate-window 2m] [--max-age 7d] [--kv-store] [--json]
+    ensure streams, shard consumers and lease buckets of each region, each region's streams in
+    the cluster named like it (idempotent; for compose/k8s jobs); NATS_URLS/NATS_USER/... apply
 wamesh status <wamid> [--json]                         a message's joined status and what each status carried
 wamesh conversation <phone_number_id> <wa_id> [--json] a conversation's latest inbound message
 wamesh trace <wamid|wa_id> [--json]                    every event of that key from the event log, inversions marked
@@ -52,6 +54,10 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
     }
     const command = commands[name];
     if (!command) throw new CliError('USAGE', `wamesh: unknown command "${name}"; see \`wamesh --help\``);
+    if (name !== 'dev' && (rest.includes('--help') || rest.includes('-h'))) {
+      io.out(usage);
+      return 0;
+    }
     return await command(rest, makeContext(loadEnv(), io));
   } catch (err) {
     if (err instanceof CliError) {
