@@ -93,6 +93,25 @@ describe('harness - cluster', () => {
     expect(info.cluster?.leader).toBeTruthy();
     expect(info.cluster?.replicas).toHaveLength(2);
   });
+
+  it('keeps serving with one node killed, and takes the node back after its restart', async () => {
+    const admin = await jetstreamManager(await nats().connect());
+    const { cluster } = await admin.streams.add({ name: 'R3K', subjects: ['r3k.>'], num_replicas: 3 });
+    // A follower of both the stream and the meta group (no election timing in this test),
+    // and a client on another node (nats.js drops what it sends while disconnected).
+    const jsz = await nats().servers[0]!.monitor('/jsz');
+    const metaLeader = (jsz?.['meta_cluster'] as { leader?: string } | undefined)?.leader;
+    const victim = nats().servers.find((s) => s.name !== cluster?.leader && s.name !== metaLeader)!;
+    const nc = await nats().connect({ servers: nats().urls.filter((u) => u !== victim.url) });
+    const jsm = await jetstreamManager(nc);
+
+    await victim.kill();
+    await jetstream(nc).publish('r3k.a', 'while one is down');
+    await victim.restart();
+    await nats().waitReady();
+    const replicas = (await jsm.streams.info('R3K')).cluster?.replicas ?? [];
+    expect(replicas.map((r) => r.offline ?? false)).toEqual([false, false]);
+  });
 });
 
 describe('harness - super-cluster', () => {
