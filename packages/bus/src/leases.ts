@@ -280,13 +280,23 @@ export function createShardLeases(opts: ShardLeasesOptions): ShardLeases {
     schedule(0);
   }
 
-  async function follow(iter: QueuedIterator<KvWatchEntry>): Promise<void> {
-    for await (const e of iter) {
-      const prev = seen.get(e.key);
-      const deleted = e.operation !== 'PUT';
-      if (prev && prev.revision === e.revision) continue;
-      seen.set(e.key, { revision: e.revision, deleted, since: now() });
-      if (deleted && e.key.startsWith('shard.') && running && !stopping) kick();
+  /** Mirrors the bucket into `seen`; a watch that ends (connection trouble) is reopened. */
+  async function follow(): Promise<void> {
+    while (running) {
+      try {
+        watch = await kv!.watch({ key: '>' });
+        for await (const e of watch) {
+          const prev = seen.get(e.key);
+          if (prev && prev.revision === e.revision) continue;
+          const deleted = e.operation !== 'PUT';
+          seen.set(e.key, { revision: e.revision, deleted, since: now() });
+          // A lease or a member went away: rebalance now rather than at the next tick.
+          if (deleted && running && !stopping) kick();
+        }
+      } catch (err) {
+        logger.warn(log({ err: String(err) }), 'lease watch failed; reopening');
+      }
+      if (running) await new Promise((r) => setTimeout(r, timing.renewMs));
     }
   }
 
@@ -300,15 +310,17 @@ export function createShardLeases(opts: ShardLeasesOptions): ShardLeases {
         logger.warn(log({ configured: opts.ttlMs, bucket: bucketTtl }), 'lease TTL differs from the bucket TTL; using the bucket TTL');
         timing = timingsFor(bucketTtl);
       }
-      watch = await kv.watch({ key: '>' });
-      void follow(watch).catch((err) => logger.error(log({ err }), 'lease watch ended'));
       running = true;
+      void follow();
       logger.info(log({ ...timing, shards }), 'shard leases started');
       kick();
     },
     async stop() {
       if (!running) return;
       stopping = true;
+      await ticking; // a heartbeat in flight must not outlive the goodbye below
+      // Leave first, so the others raise their shares and take each shard as it is released.
+      await kv!.delete(memberKey(memberId)).catch(() => {});
       for (const shard of held.keys()) release(shard, 'shutdown');
       // Ticks keep renewing while the batches drain, then delete the drained leases.
       while (held.size > 0) {
@@ -319,7 +331,6 @@ export function createShardLeases(opts: ShardLeasesOptions): ShardLeases {
       running = false;
       clearTimeout(timer);
       await ticking;
-      await kv!.delete(memberKey(memberId)).catch(() => {});
       watch?.stop();
       logger.info(log({}), 'shard leases stopped');
     },
