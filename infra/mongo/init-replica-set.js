@@ -8,7 +8,8 @@ try {
   print('replica set already initiated');
 } catch (err) {
   if (err.codeName !== 'NotYetInitialized') throw err;
-  rs.initiate({ _id: 'rs0', members: members.map((host, i) => ({ _id: i, host })) });
+  // mongo1 is preferred as primary, so the writes below (made on mongo1) soon succeed.
+  rs.initiate({ _id: 'rs0', members: members.map((host, i) => ({ _id: i, host, priority: i === 0 ? 2 : 1 })) });
   print('replica set initiated');
 }
 
