@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -231,6 +232,44 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
     expect(seen.join('\n')).toMatch(/Permissions Violation for Subscription to "wa\.us-east\.>"/i);
     expect(seen.join('\n')).toMatch(/Permissions Violation for Publish to "wa\.eu-west\.msg\.0"/i);
     expect(seen.join('\n')).toMatch(/Permissions Violation for Publish to "waout\.us-east\.late"/i);
+  });
+
+  it('permissions (live) - the ingress runs with its compose environment and user: ready, and a signed webhook is stored', async () => {
+    const [port] = await freePorts(1);
+    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '' };
+    for (const [k, v] of Object.entries(serviceEnv(loadCompose().services[`ingress-${region}`]!))) {
+      if (!k.startsWith('OTEL_')) env[k] = v; // no collector here
+    }
+    Object.assign(env, { NATS_URLS: url, NATS_PASS: passwords[`NATS_PASS_INGRESS_${R}`]!, PORT: String(port), HOST: '127.0.0.1' });
+    const ingress = spawn(process.execPath, [join(ROOT, 'packages', 'ingress', 'src', 'main.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    ingress.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    ingress.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const res = await fetch(`${base}/readyz`).catch(() => undefined);
+        if (res?.status === 200) break;
+        if (Date.now() > deadline) throw new Error(`ingress never ready: ${res?.status}\n${out}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const admin = await login('admin', passwords['NATS_PASS_ADMIN']!);
+      const stored = async () => (await (await jetstreamManager(admin)).streams.info(`WA_${R}`)).state.messages;
+      const before = await stored();
+      const body = readFileSync(join(ROOT, 'test', 'fixtures', 'webhooks', 'status-read.json'), 'utf8');
+      const signature = createHmac('sha256', env['WA_APP_SECRETS']!.split(',')[0]!).update(body).digest('hex');
+      const res = await fetch(`${base}/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${signature}` },
+        body,
+      });
+      expect(res.status, `${await res.text()}\n${out}`).toBe(200);
+      expect(await stored()).toBe(before + 1);
+      expect(out).not.toMatch(/Permissions Violation/i);
+    } finally {
+      ingress.kill('SIGTERM');
+    }
   });
 
   it('permissions (live) - consumer pulls, acks, writes outputs and leases, and cannot inject input', async () => {
