@@ -11,7 +11,16 @@ export interface ProvisionOptions {
   clusterOf: (region: string) => string | undefined;
   duplicateWindowMs: number;
   maxAgeMs: number;
+  /**
+   * Keep retrying transient refusals this long. Right after a super-cluster forms, the
+   * JetStream meta leader may not yet count a region's server as online ("no suitable
+   * peers for placement"); ensure is idempotent, so trying again is safe.
+   */
+  retryForMs?: number;
 }
+
+const TRANSIENT = /no suitable peers|peer offline|timeout|timed out|no responders|jetstream not (enabled|ready)|leader/i;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Meta retries quickly at first: two minutes of dedup covers them; a week of replay. */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000;
@@ -29,7 +38,15 @@ export async function provisionRegions(nc: NatsConnection, opts: ProvisionOption
       maxAgeMs: opts.maxAgeMs,
     });
   });
-  return ensureTopology(nc, topologies);
+  const deadline = Date.now() + (opts.retryForMs ?? 0);
+  for (;;) {
+    try {
+      return await ensureTopology(nc, topologies);
+    } catch (err) {
+      if (Date.now() > deadline || !TRANSIENT.test((err as Error).message)) throw err;
+      await sleep(500);
+    }
+  }
 }
 
 export function formatEnsureReport(report: EnsureReport): string[] {

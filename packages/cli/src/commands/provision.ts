@@ -46,6 +46,8 @@ export async function provisionCommand(argv: string[], ctx: Context): Promise<nu
       clusterOf,
       duplicateWindowMs: durationMs(p, 'duplicate-window', DEFAULT_DUPLICATE_WINDOW_MS),
       maxAgeMs: durationMs(p, 'max-age', DEFAULT_MAX_AGE_MS),
+      // A job started with the servers may find the super-cluster still forming.
+      retryForMs: 30_000,
     });
     if (bool(p, 'kv-store')) {
       const { createStore } = await import('@wamesh/store');

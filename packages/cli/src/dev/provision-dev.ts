@@ -19,6 +19,7 @@ export async function provisionDev(cfg: DevConfig, urlOf: (region: string) => st
       clusterOf: (region) => (superCluster(cfg) ? region : undefined),
       duplicateWindowMs: DEFAULT_DUPLICATE_WINDOW_MS,
       maxAgeMs: DEFAULT_MAX_AGE_MS,
+      retryForMs: 30_000,
     });
     if (cfg.store === 'kv') {
       const store = createStore({ nc });

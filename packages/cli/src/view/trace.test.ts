@@ -39,7 +39,7 @@ describe('trace view', () => {
     expect(lines[staleRow + 1]).toContain('arrived after read');
     expect(lines[staleRow + 1]).toContain('us-east');
     expect(lines[staleRow + 1]).toContain('3s newer');
-    expect(lines.find((l) => /^\s+\d{4}-/.test(l) && l.includes('read'))).toMatch(/applied\s+0af7651916cd43dd/);
+    expect(lines.find((l) => /^\s+\d{4}-/.test(l) && l.includes('read'))).toMatch(/applied\s+0af7651916cd43dd8448eb211c80319c$/);
   });
 
   it('trace view - an unknown key says so', () => {

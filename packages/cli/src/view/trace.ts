@@ -49,7 +49,7 @@ export function formatTrace(report: TraceReport, style: Style): string[] {
       clock(e.receivedAt),
       clock(e.appliedAt),
       outcome,
-      (e.traceId ?? '-').slice(0, 16),
+      e.traceId ?? '-',
     ]);
     if (stale && e.beatenBy) {
       const winner = byId.get(e.beatenBy.eventId);
