@@ -7,6 +7,9 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { freePorts } from '@wamesh/nats-harness';
+// The bus is no dependency of the root package; its lease module is loaded from its source.
+import { createShardLeases } from '../../packages/bus/src/leases.ts';
+import { silentLogger } from '../../packages/bus/src/logger.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interpolate, loadCompose, REGIONS, ROOT, serviceEnv } from './files.ts';
 import { type ConfMap, isMap, parseNatsConf, subjectMatches } from './nats-conf.ts';
@@ -288,14 +291,32 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
     expect((await js.publish(`wadlq.${region}.0`, 'd')).stream).toBe(`WADLQ_${R}`);
 
     const kv = await new Kvm(js).open(`wamesh_leases_${region}`);
-    const rev = await kv.create('shard.0', 'me');
-    expect(await kv.update('shard.0', 'me', rev)).toBeGreaterThan(rev);
-    expect((await kv.get('shard.0'))?.string()).toBe('me');
-    const watch = await kv.watch({ key: 'shard.*' });
+    const rev = await kv.create('check.0', 'me');
+    expect(await kv.update('check.0', 'me', rev)).toBeGreaterThan(rev);
+    expect((await kv.get('check.0'))?.string()).toBe('me');
+    const watch = await kv.watch({ key: 'check.*' });
     for await (const e of watch) {
-      expect(e.key).toBe('shard.0');
+      expect(e.key).toBe('check.0');
       break;
     }
+
+    // The lease protocol of a replica (heartbeat, watch, claim, renew, release) as this user.
+    const leases = createShardLeases({
+      nc,
+      region,
+      shards: 16,
+      ttlMs: 10_000,
+      memberId: 'perm-check',
+      logger: silentLogger,
+      onAcquire: () => {},
+      onRelease: async () => {},
+    });
+    await leases.start();
+    const deadline = Date.now() + 10_000;
+    while (leases.owned().length < 16 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(leases.owned()).toHaveLength(16);
+    await leases.stop();
+    expect(leases.owned()).toEqual([]);
 
     nc.publish(`wa.${region}.msg.0`, 'forged');
     await nc.flush();
