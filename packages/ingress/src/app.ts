@@ -1,5 +1,5 @@
 // buildApp(deps): the ingress as a Fastify instance, everything it talks to passed in.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Publisher } from '@wamesh/bus';
 import { context, type Logger, type Metrics, requestContext } from '@wamesh/telemetry';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
@@ -39,6 +39,9 @@ export function buildApp(deps: IngressDeps): FastifyInstance {
   const { config } = deps;
   const metrics = ingressMetrics(deps.metrics);
   let closing = false;
+  // Request ids unique across replicas and restarts without a UUID per request.
+  const instanceId = randomBytes(4).toString('hex');
+  let requests = 0;
 
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -46,7 +49,7 @@ export function buildApp(deps: IngressDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    genReqId: () => `${instanceId}-${(++requests).toString(36)}`,
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('waErrorCode', '');

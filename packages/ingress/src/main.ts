@@ -19,7 +19,8 @@ async function run(): Promise<void> {
     'ingress starting',
   );
 
-  const nc = await connectNats(config.nats, logger);
+  // No async stack capture per request: it is two Error objects for every publish.
+  const nc = await connectNats(config.nats, logger, { overrides: { noAsyncTraces: true } });
   try {
     const app = buildApp({
       config,

@@ -56,8 +56,20 @@ export function createEventPublisher(opts: EventPublisherOptions): EventPublishe
     );
   }
 
+  // Publishes of every request that arrived in this event-loop turn go out together in
+  // the check phase: nats.js then flushes them in one socket write instead of one each.
+  let turn: Promise<void> | undefined;
+  const nextTurn = (): Promise<void> =>
+    (turn ??= new Promise((resolve) =>
+      setImmediate(() => {
+        turn = undefined;
+        resolve();
+      }),
+    ));
+
   return {
     async publish(events, receivedAt, parent) {
+      await nextTurn();
       let reports: PublishReport[];
       try {
         reports = await Promise.all(events.map((e) => publishOne(e, receivedAt, parent)));

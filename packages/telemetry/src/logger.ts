@@ -7,46 +7,52 @@ export interface LoggerConfig {
   service: string;
   region: string;
   level?: string;
-  /** Where lines go (default stdout); tests pass a stream to read them back. */
-  destination?: DestinationStream;
+  /** Where lines go (default stdout): a stream (tests read lines back) or a file path. */
+  destination?: DestinationStream | string;
 }
 
-// Anything that could carry a secret or a user's message is censored wherever it
-// shows up in a log object, even when someone logs a whole config or request.
-const REDACT = [
+// Anything that could carry a secret or a user's message is censored wherever it shows
+// up in a log object (up to a few levels deep), even when someone logs a whole config or
+// request. A key scan instead of pino's path-based redact: wildcard paths cost ~10 µs a line.
+const SENSITIVE = new Set([
   'secret',
   'secrets',
-  'appSecret',
-  'appSecrets',
-  'verifyToken',
+  'appsecret',
+  'appsecrets',
+  'verifytoken',
   'password',
   'pass',
   'token',
   'creds',
+  'credsfile',
   'authorization',
   'signature',
   'body',
-  '*.secret',
-  '*.secrets',
-  '*.appSecret',
-  '*.appSecrets',
-  '*.verifyToken',
-  '*.password',
-  '*.pass',
-  '*.token',
-  '*.creds',
-  '*.authorization',
-  '*.signature',
-  '*.body',
-  '*.*.pass',
-  '*.*.token',
-  'headers["x-hub-signature-256"]',
-  'headers.authorization',
-  'req.headers["x-hub-signature-256"]',
-  'req.headers.authorization',
-  'req.query["hub.verify_token"]',
-  'query["hub.verify_token"]',
-];
+  'x-hub-signature-256',
+  'hub.verify_token',
+]);
+const CENSORED = '[redacted]';
+const MAX_DEPTH = 4;
+
+/** `obj` with sensitive keys censored; the same object when there is nothing to censor. */
+export function scrub<T>(obj: T, depth = 0): T {
+  if (depth > MAX_DEPTH || obj === null || typeof obj !== 'object' || Array.isArray(obj) || obj instanceof Error) {
+    return obj;
+  }
+  let out: Record<string, unknown> | undefined;
+  const src = obj as Record<string, unknown>;
+  for (const key in src) {
+    const value = src[key];
+    let next = value;
+    if (SENSITIVE.has(key.toLowerCase())) next = CENSORED;
+    else if (value !== null && typeof value === 'object') next = scrub(value, depth + 1);
+    if (next !== value) {
+      out ??= { ...src };
+      out[key] = next;
+    }
+  }
+  return (out ?? obj) as T;
+}
 
 /** trace_id/span_id of the active span, so a log line finds its trace. */
 function traceFields(): Record<string, string> {
@@ -63,14 +69,16 @@ export function loggerOptions(config: Omit<LoggerConfig, 'destination'>): Logger
     level: config.level ?? 'info',
     base: { service: config.service, region: config.region },
     mixin: traceFields,
-    redact: { paths: REDACT, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: { level: (label) => ({ level: label }), log: (obj) => scrub(obj) },
   };
 }
 
 /** The JSON logger every service uses: one line per event, trace ids when a span is active. */
 export function createLogger(config: LoggerConfig): Logger {
   const options = loggerOptions(config);
+  if (typeof config.destination === 'string') {
+    return pino(options, pino.destination({ dest: config.destination, sync: false }));
+  }
   return config.destination ? pino(options, config.destination) : pino(options);
 }

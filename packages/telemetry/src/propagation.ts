@@ -68,11 +68,13 @@ export interface TraceHeaders {
 
 /** The W3C headers of one span, e.g. for `EventMeta.traceparent` or a stored winner. */
 export function traceHeadersOf(span: { spanContext(): SpanContext }): TraceHeaders {
-  const out: Record<string, string | undefined> = {};
-  w3c.inject(trace.setSpanContext(ROOT_CONTEXT, span.spanContext()), out, setter);
-  const headers: TraceHeaders = {};
-  if (out.traceparent) headers.traceparent = out.traceparent;
-  if (out.tracestate) headers.tracestate = out.tracestate;
+  // Formatted directly: this runs once per published event.
+  const sc = span.spanContext();
+  if (!trace.isSpanContextValid(sc)) return {};
+  const flags = (sc.traceFlags & 0xff).toString(16).padStart(2, '0');
+  const headers: TraceHeaders = { traceparent: `00-${sc.traceId}-${sc.spanId}-${flags}` };
+  const state = sc.traceState?.serialize();
+  if (state) headers.tracestate = state;
   return headers;
 }
 

@@ -5,6 +5,8 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   NoopSpanProcessor,
+  type Sampler,
+  SamplingDecision,
   SimpleSpanProcessor,
   type SpanExporter,
   type SpanProcessor,
@@ -40,6 +42,11 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
+const NOT_RECORDING: Sampler = {
+  shouldSample: () => ({ decision: SamplingDecision.NOT_RECORD }),
+  toString: () => 'NotRecording',
+};
+
 // Paths that would drown traces in probes.
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -61,13 +68,15 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const serviceName = env.serviceName ?? options.serviceName;
 
   let spanProcessors: SpanProcessor[] | undefined;
-  let processor: SpanProcessor | undefined;
+  let sampler: Sampler | undefined;
   if (options.spanExporter) {
-    processor = new SimpleSpanProcessor({ exporter: options.spanExporter });
-    spanProcessors = [processor];
+    spanProcessors = [new SimpleSpanProcessor({ exporter: options.spanExporter })];
   } else if (!env.exportTraces) {
+    // Nothing leaves the process: spans still get ids (logs, NATS headers, the event log)
+    // but record nothing, so they cost next to nothing on the hot path.
     spanProcessors = [new NoopSpanProcessor()];
-  } // else: undefined → the SDK builds OTLP/zipkin/console exporters from OTEL_* itself.
+    sampler = NOT_RECORDING;
+  } // else: undefined → the SDK builds OTLP/zipkin/console exporters and the sampler from OTEL_*.
 
   const instrumentations: (FastifyOtelInstrumentation | MongoDBInstrumentation)[] = [];
   if (options.fastify !== false) {
@@ -94,6 +103,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, [ATTR_CLOUD_REGION]: options.region }),
     ),
     ...(spanProcessors ? { spanProcessors } : {}),
+    ...(sampler ? { sampler } : {}),
     metricReaders: env.exportMetrics ? undefined : [],
     logRecordProcessors: env.exportLogs ? undefined : [],
     instrumentations,

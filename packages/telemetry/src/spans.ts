@@ -61,23 +61,32 @@ export function messagingAttributes(
   return attrs;
 }
 
+/** Messaging + `wa.*` attributes of a span about one event on `subject`. */
+function eventSpanAttributes(
+  operation: MessagingOperationType,
+  event: WaEvent,
+  subject: string,
+  region: string,
+): Attributes {
+  const attrs = eventAttributes(event, region);
+  attrs[ATTR_MESSAGING_SYSTEM] = MESSAGING_SYSTEM_NATS;
+  attrs[ATTR_MESSAGING_OPERATION_TYPE] = operation;
+  attrs[ATTR_MESSAGING_OPERATION_NAME] = operation === MessagingOperation.send ? 'publish' : operation;
+  attrs[ATTR_MESSAGING_DESTINATION_NAME] = subject;
+  attrs[ATTR_MESSAGING_DESTINATION_PARTITION_ID] = String(event.shard);
+  attrs[ATTR_MESSAGING_MESSAGE_ID] = event.id;
+  return attrs;
+}
+
 /**
  * A PRODUCER span for publishing one event to `subject`, child of `parent` (default: the
  * active context). Its W3C headers (traceHeadersOf) belong in the event's meta.
  */
 export function startPublishSpan(event: WaEvent, subject: string, meta: Pick<EventMeta, 'region'>, parent?: Context): Span {
-  return wameshTracer().startSpan(
-    `publish ${subject}`,
-    {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        ...messagingAttributes(MessagingOperation.send, 'publish', subject, event.id),
-        [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(event.shard),
-        ...eventAttributes(event, meta.region),
-      },
-    },
-    parent ?? context.active(),
-  );
+  const span = wameshTracer().startSpan(`publish ${subject}`, { kind: SpanKind.PRODUCER }, parent ?? context.active());
+  // Attributes only for a span that records: building them is most of a span's cost.
+  if (span.isRecording()) span.setAttributes(eventSpanAttributes(MessagingOperation.send, event, subject, meta.region));
+  return span;
 }
 
 /**
@@ -91,19 +100,12 @@ export function startProcessSpan(
   parent: Context,
   extra?: Attributes,
 ): Span {
-  return wameshTracer().startSpan(
-    `process ${subject}`,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        ...messagingAttributes(MessagingOperation.process, 'process', subject, event.id),
-        [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(event.shard),
-        ...eventAttributes(event, meta.region),
-        ...extra,
-      },
-    },
-    parent,
-  );
+  const span = wameshTracer().startSpan(`process ${subject}`, { kind: SpanKind.CONSUMER }, parent);
+  if (span.isRecording()) {
+    span.setAttributes(eventSpanAttributes(MessagingOperation.process, event, subject, meta.region));
+    if (extra) span.setAttributes(extra);
+  }
+  return span;
 }
 
 /** Who beat a stale event (the core `Winner` plus the inversion in WhatsApp seconds). */
