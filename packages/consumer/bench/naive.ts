@@ -1,0 +1,148 @@
+// The seeds' way, as the baseline: one read-modify-write per event, serialized by a Redis
+// lock per key (SET NX PX, then DEL), state in NATS KV buckets without compare-and-set.
+// The merge itself is core's join, so any difference in the result comes from the write
+// path, not from different rules.
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { BatchHandler, Disposition } from '@wamesh/bus';
+import {
+  applyMessage,
+  applyStatus,
+  type ConversationDoc,
+  type Envelope,
+  type EventLogEntry,
+  inboundOf,
+  joinMessageDocs,
+  type MessageDoc,
+  type MessageEvent,
+  type Outcome,
+  type StatusEvent,
+} from '@wamesh/core';
+import type { StateStore } from '@wamesh/store';
+import type { Redis } from 'ioredis';
+import { decodeMessage } from '../src/decode.ts';
+
+export interface NaiveStore {
+  messages: KV;
+  conversations: KV;
+  getMessage(wamid: string): Promise<MessageDoc | null>;
+  getConversation(phoneNumberId: string, waId: string): Promise<ConversationDoc | null>;
+}
+
+const token = (s: string) => Buffer.from(s, 'utf8').toString('base64url') || '_';
+
+export async function openNaiveStore(nc: NatsConnection, prefix: string): Promise<NaiveStore> {
+  const kvm = new Kvm(nc);
+  const messages = await kvm.create(`${prefix}_messages`, { history: 1 });
+  const conversations = await kvm.create(`${prefix}_conversations`, { history: 1 });
+  const read = async <T>(kv: KV, key: string): Promise<T | null> => {
+    const e = await kv.get(key);
+    return e && e.operation === 'PUT' ? e.json<T>() : null;
+  };
+  return {
+    messages,
+    conversations,
+    getMessage: (wamid) => read<MessageDoc>(messages, token(wamid)),
+    getConversation: (phone, waId) => read<ConversationDoc>(conversations, `${token(phone)}.${token(waId)}`),
+  };
+}
+
+export interface NaiveStats {
+  lockWaits: number;
+  lockFailures: number;
+}
+
+export interface NaiveOptions {
+  /** Also append each event to this store's event log, one call per event (what wamesh logs per batch). */
+  log?: StateStore;
+  lockTtlMs?: number;
+}
+
+export function naiveHandler(redis: Redis, store: NaiveStore, stats: NaiveStats, opts: NaiveOptions = {}): BatchHandler {
+  const lockTtlMs = opts.lockTtlMs ?? 2_000;
+  async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const lockKey = `wamesh:bench:lock:${key}`;
+    for (let attempt = 0; ; attempt++) {
+      if ((await redis.set(lockKey, '1', 'PX', lockTtlMs, 'NX')) === 'OK') break;
+      stats.lockWaits++;
+      if (attempt > 500) {
+        stats.lockFailures++;
+        throw new Error(`lock ${key} not acquired`);
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    try {
+      return await fn();
+    } finally {
+      await redis.del(lockKey);
+    }
+  }
+
+  async function applyOne(envelope: Envelope): Promise<void> {
+    const { event } = envelope;
+    if (event.kind === 'status') {
+      const key = token(event.wamid);
+      const outcome = await withLock(`m:${key}`, async () => {
+        const e = await store.messages.get(key);
+        const before = e && e.operation === 'PUT' ? e.json<MessageDoc>() : null;
+        const applied = applyStatus(before, envelope as Envelope<StatusEvent>);
+        await store.messages.put(key, JSON.stringify(applied.doc));
+        return applied.outcome;
+      });
+      await log(envelope, outcome);
+      return;
+    }
+    const ckey = `${token(event.phoneNumberId)}.${token(event.waId)}`;
+    const outcome = await withLock(`c:${ckey}`, async () => {
+      const e = await store.conversations.get(ckey);
+      const before = e && e.operation === 'PUT' ? e.json<ConversationDoc>() : null;
+      const applied = applyMessage(before, envelope as Envelope<MessageEvent>);
+      await store.conversations.put(ckey, JSON.stringify(applied.doc));
+      return applied.outcome;
+    });
+    await log(envelope, outcome);
+    const mkey = token(event.wamid);
+    await withLock(`m:${mkey}`, async () => {
+      const e = await store.messages.get(mkey);
+      const own = inboundOf(envelope as Envelope<MessageEvent>);
+      const before = e && e.operation === 'PUT' ? e.json<MessageDoc>() : null;
+      await store.messages.put(mkey, JSON.stringify(before ? joinMessageDocs(before, own) : own));
+    });
+  }
+
+  async function log({ event, meta }: Envelope, outcome: Outcome): Promise<void> {
+    if (!opts.log) return;
+    const entry: EventLogEntry = {
+      eventId: event.id,
+      kind: event.kind,
+      key: event.key,
+      wamid: event.wamid,
+      waId: event.kind === 'msg' ? event.waId : event.recipientId,
+      phoneNumberId: event.phoneNumberId,
+      timestamp: event.timestamp,
+      region: meta.region,
+      receivedAt: meta.receivedAt,
+      appliedAt: Date.now(),
+      outcome,
+    };
+    await opts.log.appendLog([entry]);
+  }
+
+  return async (_shard, batch) => {
+    const out: Disposition[] = [];
+    for (const msg of batch) {
+      const decoded = decodeMessage(msg);
+      if (!decoded.ok) {
+        out.push({ kind: 'dead', reason: decoded.reason });
+        continue;
+      }
+      try {
+        await applyOne(decoded.envelope);
+        out.push({ kind: 'ack' });
+      } catch (err) {
+        out.push({ kind: 'nak', delayMs: 500, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return out;
+  };
+}
