@@ -28,11 +28,17 @@ import { buildWorker, type Worker, type WorkerDeps } from './worker.ts';
 export const BUSINESS = '106540352242922';
 export const WABA = '102290129340398';
 
-/** The region's streams and shard consumers as production has them (short ack wait). */
-export async function provisionRegion(nc: NatsConnection, region: string, shards: number, ackWaitMs = 30_000): Promise<void> {
+/** The region's streams, shard consumers and lease bucket as production has them (shorter waits). */
+export async function provisionRegion(
+  nc: NatsConnection,
+  region: string,
+  shards: number,
+  ackWaitMs = 30_000,
+  leaseTtlMs = 10_000,
+): Promise<void> {
   await ensureTopology(
     nc,
-    regionTopology({ region, shards, replicas: 1, duplicateWindowMs: 120_000, maxAgeMs: 3_600_000, ackWaitMs }),
+    regionTopology({ region, shards, replicas: 1, duplicateWindowMs: 120_000, maxAgeMs: 3_600_000, ackWaitMs, leaseTtlMs }),
   );
 }
 

@@ -13,6 +13,8 @@ import { loggedEvents, provisionRegion, publishAll, referenceState, statusEnvelo
 
 const SHARDS = 4;
 const N_KEYS = 250;
+// Short leases: the restarted process takes the killed one's shards over within seconds.
+const LEASE_TTL_MS = 2_000;
 const T = 1_760_000_000;
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const nats = useNats(() => startServer());
@@ -57,6 +59,7 @@ async function spawnConsumer(region: string): Promise<Consumer> {
       BATCH_SIZE: '40',
       BATCH_MAX_WAIT_MS: '0',
       MAX_DELIVERIES: '20',
+      LEASE_TTL_MS: String(LEASE_TTL_MS),
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -141,7 +144,7 @@ async function expectConverged(envelopes: Envelope[]): Promise<void> {
 describe('worker crash and shutdown', () => {
   it('worker - SIGKILL mid batch, then a new process: nothing lost, nothing counted twice (event log = events sent)', async () => {
     const region = 'crash';
-    await provisionRegion(nc, region, SHARDS, 2_000);
+    await provisionRegion(nc, region, SHARDS, 2_000, LEASE_TTL_MS);
     const envelopes = workload(region, 'k');
     await publishAll(nc, envelopes);
     const first = await spawnConsumer(region);
@@ -164,7 +167,7 @@ describe('worker crash and shutdown', () => {
 
   it('worker - SIGTERM settles the in-flight batches and exits 0 with nothing left unacked; a new process finishes the rest', async () => {
     const region = 'drain';
-    await provisionRegion(nc, region, SHARDS, 2_000);
+    await provisionRegion(nc, region, SHARDS, 2_000, LEASE_TTL_MS);
     const envelopes = workload(region, 'd');
     await publishAll(nc, envelopes);
     const first = await spawnConsumer(region);
