@@ -75,6 +75,7 @@ interface ShardLoop {
 
 const DEFAULT_IDLE_POLL_MS = 1_000;
 const FETCH_EXPIRES_MS = 1_000;
+const ACK_FLUSH_TIMEOUT_MS = 5_000;
 
 export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
   const { nc, region, shards, handler, logger, batchSize, batchMaxWaitMs, maxDeliveries } = opts;
@@ -129,8 +130,11 @@ export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
       ),
     );
     // Acks are fire-and-forget publishes: make sure the server has them before moving on
-    // (and before a stop() resolves).
-    await nc.flush();
+    // (and before a stop() resolves). Bounded, so a shutdown during an outage cannot hang:
+    // acks still buffered go out on reconnect, or the messages are redelivered (idempotent).
+    if (!(await flushWithin(nc, ACK_FLUSH_TIMEOUT_MS))) {
+      logger.warn({ region, shard, size: batch.length }, `acks not confirmed within ${ACK_FLUSH_TIMEOUT_MS} ms`);
+    }
     observer.onSettled?.(shard, batch.length, tally);
     return tally;
   }
@@ -277,6 +281,18 @@ async function fetchUpTo(consumer: Consumer, max: number): Promise<JsMsg[]> {
   const iter = await consumer.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS });
   for await (const m of iter) out.push(m);
   return out;
+}
+
+async function flushWithin(nc: NatsConnection, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([nc.flush().then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Exponential backoff with jitter: attempt 1 → ~initial, doubling up to max. */
