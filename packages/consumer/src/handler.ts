@@ -107,7 +107,10 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       ]),
     );
     const adopt = (item: Item, r: { outcome: Outcome; beatenBy?: Winner }) => {
-      item.outcome = r.outcome;
+      // An inbound message the store calls duplicate is still its conversation's latest. If
+      // the log takes it now, an attempt that died before logging applied it: log it (and
+      // publish it) as applied. If the log already has it, it ends up a duplicate below.
+      item.outcome = item.envelope.event.kind === 'msg' && r.outcome === 'duplicate' ? 'applied' : r.outcome;
       if (r.outcome === 'stale' && r.beatenBy) {
         item.beatenBy = { ...r.beatenBy, bySeconds: r.beatenBy.timestamp - item.envelope.event.timestamp };
       }
@@ -144,8 +147,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       let outcome: Outcome | undefined;
       let beatenBy = item.beatenBy;
       if (item.logged) {
-        // A first-logged event the store calls duplicate was applied by an attempt that
-        // died before logging it: it was never published either.
+        // Logged now, so never published before (outputs follow the log).
         outcome = item.outcome;
       } else if (item.msg.info.deliveryCount > 1) {
         // Redelivered after its log entry was written: the earlier attempt may have died
@@ -154,7 +156,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         outcome = entry?.outcome;
         beatenBy = entry?.beatenBy;
       }
-      if (outcome === undefined) continue;
+      if (outcome === undefined || outcome === 'duplicate') continue;
       const o: OutputItem = {
         envelope: item.envelope as Envelope<MessageEvent>,
         outcome,

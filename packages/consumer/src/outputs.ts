@@ -29,7 +29,7 @@ export interface OutputItem {
 
 export type OutputStream = 'ordered' | 'late';
 
-/** Where an inbound message goes: stale → late; applied, merged (same second) or first-logged → ordered. */
+/** Where an inbound message goes: stale → late; applied or merged (same second, not older) → ordered. */
 export function outputStreamOf(outcome: Outcome): OutputStream {
   return outcome === 'stale' ? 'late' : 'ordered';
 }
