@@ -19,9 +19,13 @@ const REGIONS = ['r1', 'r2', 'r3'];
 const portsOf = (base: number): number[] =>
   [0, 10, 100, 2100, 3100, 4100].flatMap((off) => REGIONS.map((_, i) => base + off + i));
 
+/**
+ * A base whose every port is free and below the kernel's ephemeral range (32768+), so no
+ * other test's client socket or listen(0) can take one between this check and the bind.
+ */
 async function freeBase(): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 10_000 + Math.floor(Math.random() * 18_000);
     const free = await Promise.all(portsOf(base).map((p) => isPortFree(p)));
     if (free.every(Boolean)) return base;
   }
