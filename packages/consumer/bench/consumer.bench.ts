@@ -3,8 +3,10 @@
 // measured in the same run (one read-modify-write per event under a Redis lock per key),
 // and whether each final state equals core's reference join.
 //
-//   BENCH_EVENTS (default 8000), BENCH_KEYS (800), BENCH_ROUNDS (2), BENCH_SHARDS (16), REDIS_URL, MONGODB_URI
-import { createWriteStream } from 'node:fs';
+//   BENCH_EVENTS (default 8000), BENCH_KEYS (800), BENCH_ROUNDS (2), BENCH_SHARDS (16), BENCH_DATA_DIR
+//   (nats-server data; default a tmpfs dir under /dev/shm), REDIS_URL, MONGODB_URI
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -42,7 +44,11 @@ type Reader = Pick<StateStore, 'getMessage' | 'getConversation'>;
 async function main(): Promise<void> {
   // Spans are created as in production (SDK on, nothing exported).
   const telemetry = startTelemetry({ serviceName: 'wamesh-consumer-bench', region: 'bench', env: {} });
-  const mesh = await startServer();
+  // JetStream's files on tmpfs when there is one: a disk shared with other work stalls at
+  // random and would decide the comparison; the variants differ in round trips, not I/O.
+  const dataDir = env.BENCH_DATA_DIR ?? (existsSync('/dev/shm') ? mkdtempSync(join('/dev/shm', 'wamesh-bench-')) : undefined);
+  const mesh = await startServer(dataDir ? { dataDir } : {});
+  console.log(`nats-server data: ${dataDir ?? 'a temp dir on disk'}`);
   const redis = new Redis(env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
@@ -88,6 +94,7 @@ async function main(): Promise<void> {
   } finally {
     redis.disconnect();
     await mesh.stop();
+    if (dataDir && !env.BENCH_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     await telemetry.shutdown();
   }
 }
