@@ -154,6 +154,7 @@ try {
     const used = process.cpuUsage(cpu0);
     if (next >= events.length) console.error('  b: ran out of prepared events; raise the count');
     if (failed) console.error(`  b: ${failed} publishes failed`);
+    events.length = 0; // let the prepared events go before (c) runs in this process
     latencies.sort((x, y) => x - y);
     const eps = latencies.length / secs;
     rows.push({ name: `(b) raw JetStream publish, window ${WINDOW}`, rps: eps / EVENTS, eps, p50: pct(latencies, 50), p99: pct(latencies, 99), cpu: (used.user + used.system) / Math.max(1, latencies.length), note: 'per publish' });

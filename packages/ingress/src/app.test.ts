@@ -134,6 +134,23 @@ describe('webhook - validation', () => {
   });
 });
 
+describe('webhook - events the stream cannot take', () => {
+  it('500 (never 200) for a signed webhook whose event exceeds the NATS max payload, nothing stored', async () => {
+    const big = await startIngress(nats(), { region: 'big', bodyLimitBytes: 4 * 1_048_576 });
+    try {
+      const webhook = JSON.parse(webhookBody(tag(), 1, 0));
+      webhook.entry[0].changes[0].value.messages[0].text.body = 'x'.repeat(1_200_000);
+      const res = await big.post(JSON.stringify(webhook));
+      expect(res.statusCode).toBe(500);
+      expect(res.json().error.code).toBe('PUBLISH_FAILED');
+      expect(await big.count()).toBe(0);
+      expect(big.logs.some((l) => l.level === 'error' && l.code === 'PUBLISH_FAILED')).toBe(true);
+    } finally {
+      await big.close();
+    }
+  });
+});
+
 describe('webhook - other objects and fields', () => {
   it('acknowledges a non-WhatsApp object and a non-messages field with 200, publishing nothing, and counts them', async () => {
     const before = await f.count();

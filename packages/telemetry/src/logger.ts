@@ -78,7 +78,7 @@ export function loggerOptions(config: Omit<LoggerConfig, 'destination'>): Logger
 export function createLogger(config: LoggerConfig): Logger {
   const options = loggerOptions(config);
   if (typeof config.destination === 'string') {
-    return pino(options, pino.destination({ dest: config.destination, sync: false }));
+    return pino(options, pino.destination({ dest: config.destination, sync: true }));
   }
   return config.destination ? pino(options, config.destination) : pino(options);
 }
