@@ -73,7 +73,7 @@ describe('publisher - outage', () => {
 
   it('times out on a hung server instead of waiting for it', async () => {
     const server = nats().servers[0]!;
-    server.pause();
+    await server.pause();
     try {
       const hung = await timed(publisher.publish(batch()));
       expect(hung.error).toMatchObject({ name: 'PublishUnavailableError', code: 'E_PUBLISH_UNAVAILABLE' });

@@ -72,7 +72,7 @@ describe('main - start-up and shutdown', () => {
 
     // Freeze NATS so the next requests are stuck waiting for their PubAcks, then SIGTERM.
     const server = nats().servers[0]!;
-    server.pause();
+    await server.pause();
     const bodies = Array.from({ length: 8 }, (_, i) => webhookBody(`main${i}`, 1, 1));
     const inflight = bodies.map((body) =>
       fetch(`${base}/webhook`, {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { clientUrl, configPath, renderServerConfig, type ServerSpec } from './config.ts';
 import { killAllOnExit } from './reaper.ts';
@@ -82,9 +82,16 @@ export class NatsServer {
     await this.#exited;
   }
 
-  /** Freezes the process (SIGSTOP): sockets stay open but nothing answers, like a hung node. */
-  pause(): void {
-    if (this.running) this.#child?.kill('SIGSTOP');
+  /**
+   * Freezes the process (SIGSTOP): sockets stay open but nothing answers, like a hung node.
+   * Resolves once every thread is stopped: the signal lands asynchronously, and on a busy
+   * machine a request sent right after kill() could otherwise still be answered.
+   */
+  async pause(timeoutMs = 5_000): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    this.#child?.kill('SIGSTOP');
+    await this.#until(timeoutMs, 'all threads stopped', async () => allThreadsStopped(pid));
   }
 
   /** Thaws a paused process (SIGCONT). */
@@ -148,5 +155,14 @@ function portOpen(host: string, port: number): Promise<boolean> {
     sock.once('connect', () => done(true));
     sock.once('error', () => done(false));
     sock.setTimeout(1_000, () => done(false));
+  });
+}
+
+/** Every thread of `pid` is in state T (stopped), read from /proc. */
+function allThreadsStopped(pid: number): boolean {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  return tasks.every((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
   });
 }
