@@ -1,8 +1,12 @@
 // pnpm bench:ingress — one run, one nats-server from the harness, autocannon as a second
 // process: (a) a bare Fastify POST route, (b) raw windowed JetStream publishes of the same
 // events on the same client, (c) the ingress (signature, validation, durable publish).
-// Options: --duration S (default 10), --connections N (64), --events E (1), --window W (= connections × events).
+// Options: --duration S (default 10), --connections N (64), --events E (1), --window W (= connections × events),
+// --warmup S (3), --only a,b,c. Besides rates and latencies it prints the CPU each party spent per
+// event (this process, nats-server, the load generator) and this process's event-loop utilisation:
+// on a 2-core machine the three share the cores, so (c) also pays for its own load generator.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -45,10 +49,15 @@ interface Row {
   p99: number;
   /** CPU time of this process (the server, or the publisher in b) per event, µs. */
   cpu: number;
+  /** nats-server and load generator CPU per event, µs; event-loop utilisation of this process. */
+  natsCpu: number;
+  loadCpu: number;
+  elu: number;
   note?: string;
 }
 
 interface LoadResult {
+  cpuMicros: number;
   requests: number;
   rps: number;
   p50: number;
@@ -83,19 +92,43 @@ function load(url: string, durationSec: number, rate?: number): Promise<LoadResu
   });
 }
 
-async function measure(name: string, url: string, rate?: number): Promise<LoadResult & { cpu: number }> {
+interface Usage {
+  cpu: number;
+  natsCpu: number;
+  loadCpu: number;
+  elu: number;
+}
+
+async function measure(name: string, url: string, rate?: number): Promise<LoadResult & Usage> {
   if (WARMUP > 0) await load(url, WARMUP, rate);
   const cpu0 = process.cpuUsage();
+  const nats0 = natsCpuMicros();
+  const elu0 = performance.eventLoopUtilization();
   const r = await load(url, DURATION, rate);
   const used = process.cpuUsage(cpu0);
+  const nats = natsCpuMicros() - nats0;
+  const elu = performance.eventLoopUtilization(elu0).utilization;
   const bad = r.non2xx + r.errors + r.timeouts;
   if (bad > 0) console.error(`  ${name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts ${JSON.stringify(r.statusCodeStats)}`);
-  return { ...r, cpu: (used.user + used.system) / Math.max(1, r.requests * EVENTS) };
+  const events = Math.max(1, r.requests * EVENTS);
+  return { ...r, cpu: (used.user + used.system) / events, natsCpu: nats / events, loadCpu: r.cpuMicros / events, elu };
+}
+
+/** CPU time nats-server has used so far, µs (from /proc; 0 where there is none). */
+let natsPid: number | undefined;
+function natsCpuMicros(): number {
+  try {
+    const fields = readFileSync(`/proc/${natsPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, in clock ticks (100 Hz)
+  } catch {
+    return 0;
+  }
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 const mesh = await startServer();
+natsPid = mesh.servers[0]!.pid;
 const rows: Row[] = [];
 try {
   const nc = await connectNats({ servers: mesh.urls, name: 'wamesh-bench' }, silentLogger, { overrides: { noAsyncTraces: true } });
@@ -112,7 +145,7 @@ try {
     bare.post('/webhook', async () => 'ok');
     const url = `${await bare.listen({ port: 0, host: '127.0.0.1' })}/webhook`;
     const r = await measure('a', url);
-    rows.push({ name: '(a) bare Fastify POST → 200', rps: r.rps, eps: r.rps * EVENTS, p50: r.p50, p99: r.p99, cpu: r.cpu });
+    rows.push({ name: '(a) bare Fastify POST → 200', rps: r.rps, eps: r.rps * EVENTS, p50: r.p50, p99: r.p99, cpu: r.cpu, natsCpu: 0, loadCpu: r.loadCpu, elu: r.elu });
     await bare.close();
   }
 
@@ -149,15 +182,19 @@ try {
     await run(performance.now() + WARMUP * 1000, false);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const nats0 = natsCpuMicros();
+    const elu0 = performance.eventLoopUtilization();
     await run(t0 + DURATION * 1000, true);
     const secs = (performance.now() - t0) / 1000;
     const used = process.cpuUsage(cpu0);
+    const nats = natsCpuMicros() - nats0;
+    const elu = performance.eventLoopUtilization(elu0).utilization;
     if (next >= events.length) console.error('  b: ran out of prepared events; raise the count');
     if (failed) console.error(`  b: ${failed} publishes failed`);
     events.length = 0; // let the prepared events go before (c) runs in this process
     latencies.sort((x, y) => x - y);
     const eps = latencies.length / secs;
-    rows.push({ name: `(b) raw JetStream publish, window ${WINDOW}`, rps: eps / EVENTS, eps, p50: pct(latencies, 50), p99: pct(latencies, 99), cpu: (used.user + used.system) / Math.max(1, latencies.length), note: 'per publish' });
+    rows.push({ name: `(b) raw JetStream publish, window ${WINDOW}`, rps: eps / EVENTS, eps, p50: pct(latencies, 50), p99: pct(latencies, 99), cpu: (used.user + used.system) / Math.max(1, latencies.length), natsCpu: nats / Math.max(1, latencies.length), loadCpu: 0, elu, note: 'latency per publish' });
   }
 
   // (c) the ingress as deployed: telemetry on (spans made, no exporter), info logs (to /dev/null).
@@ -173,10 +210,10 @@ try {
     });
     const url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/webhook`;
     const peak = await measure('c', url);
-    rows.push({ name: '(c) ingress: verify + validate + durable publish', rps: peak.rps, eps: peak.rps * EVENTS, p50: peak.p50, p99: peak.p99, cpu: peak.cpu });
+    rows.push({ name: '(c) ingress: verify + validate + durable publish', rps: peak.rps, eps: peak.rps * EVENTS, p50: peak.p50, p99: peak.p99, cpu: peak.cpu, natsCpu: peak.natsCpu, loadCpu: peak.loadCpu, elu: peak.elu });
     const half = Math.max(1, Math.round(peak.rps / 2));
     const halfRun = await measure('c/2', url, half);
-    rows.push({ name: `(c) at half its peak (${half} req/s)`, rps: halfRun.rps, eps: halfRun.rps * EVENTS, p50: halfRun.p50, p99: halfRun.p99, cpu: halfRun.cpu });
+    rows.push({ name: `(c) at half its peak (${half} req/s)`, rps: halfRun.rps, eps: halfRun.rps * EVENTS, p50: halfRun.p50, p99: halfRun.p99, cpu: halfRun.cpu, natsCpu: halfRun.natsCpu, loadCpu: halfRun.loadCpu, elu: halfRun.elu });
     await app.close();
     await telemetry.shutdown();
   }
@@ -188,11 +225,11 @@ try {
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 console.log('');
 console.log(
-  `${'run'.padEnd(52)} ${'req/s'.padStart(9)} ${'events/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'cpu µs/ev'.padStart(10)}`,
+  `${'run'.padEnd(50)} ${'req/s'.padStart(7)} ${'events/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  ${'CPU µs per event: node'.padStart(22)} ${'nats'.padStart(5)} ${'load'.padStart(5)}  ${'ELU'.padStart(4)}`,
 );
 for (const r of rows) {
   console.log(
-    `${r.name.padEnd(52)} ${fmt(r.rps).padStart(9)} ${fmt(r.eps).padStart(9)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.cpu, 1).padStart(10)}${r.note ? `  (${r.note})` : ''}`,
+    `${r.name.padEnd(50)} ${fmt(r.rps).padStart(7)} ${fmt(r.eps).padStart(8)} ${fmt(r.p50, 2).padStart(7)} ${fmt(r.p99, 2).padStart(7)}  ${fmt(r.cpu).padStart(22)} ${fmt(r.natsCpu).padStart(5)} ${fmt(r.loadCpu).padStart(5)}  ${fmt(r.elu, 2).padStart(4)}${r.note ? `  (${r.note})` : ''}`,
   );
 }
 const find = (prefix: string) => rows.find((r) => r.name.startsWith(prefix));

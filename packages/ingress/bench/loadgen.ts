@@ -20,6 +20,7 @@ const opts = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
 const bodies = makeBodies({ runId: opts.runId, count: opts.bodies, eventsPerRequest: opts.eventsPerRequest, secret: opts.secret });
 let next = 0;
 
+const cpu0 = process.cpuUsage();
 const result = await autocannon({
   url: opts.url,
   connections: opts.connections,
@@ -50,5 +51,7 @@ process.stdout.write(
     timeouts: result.timeouts,
     duration: result.duration,
     statusCodeStats: result.statusCodeStats,
+    // CPU this load generator spent sending (µs), to show what the shared machine gave it.
+    cpuMicros: (({ user, system }) => user + system)(process.cpuUsage(cpu0)),
   })}\n`,
 );
