@@ -1,4 +1,5 @@
 import { devCommand, devUsage } from './commands/dev.ts';
+import { dlqUsage } from './commands/dlq-usage.ts';
 import { makeContext, type Context } from './commands/context.ts';
 import { loadEnv } from './env.ts';
 import { CliError } from './errors.ts';
@@ -19,6 +20,7 @@ const commands: Record<string, Command> = {
   conversation: lazy(async () => (await import('./commands/status.ts')).conversationCommand),
   trace: lazy(async () => (await import('./commands/trace.ts')).traceCommand),
   simulate: lazy(async () => (await import('./commands/simulate.ts')).simulateCommand),
+  dlq: lazy(async () => (await import('./commands/dlq.ts')).dlqCommand),
   bench: async (_argv, ctx) => {
     ctx.io.out('Benchmarks run from the workspace root: `pnpm bench` (or `make bench`): ingress and consumer throughput.');
     return 0;
@@ -43,6 +45,7 @@ wamesh simulate [--rate R] [--duration D] [--conversations C] [--jitter-ms J] [-
     signed webhooks with realistic lifecycles (default 50/s for 10s, 20 conversations) to the
     dev mesh's ingress (or the given ones), then a check that the store equals the reference
     join of what was sent; exits 1 on any mismatch or undelivered webhook
+${dlqUsage}
 wamesh bench                                           see \`pnpm bench\``;
 
 export async function runCli(argv: string[], io: Io = processIo): Promise<number> {

@@ -1,0 +1,248 @@
+// `wamesh dlq`: a store outage longer than MAX_DELIVERIES dead-letters events through the
+// real consumer worker; `dlq list` shows them, `dlq replay` puts them back and they are
+// stored once with the original trace context, and the state is the reference join.
+// Dead letters that are not inputs of their region are refused and kept.
+import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { createDeadLetterer, HEADER_DEAD_REASON, HEADER_DEAD_SUBJECT, HEADER_RECEIVED_AT, HEADER_REGION } from '@wamesh/bus';
+import { type Envelope, streamNames } from '@wamesh/core';
+import { startServer, waitForJetStream } from '@wamesh/nats-harness';
+import { useNats } from '@wamesh/nats-harness/vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  inboundEnvelope,
+  loggedEvents,
+  provisionRegion,
+  publishAll,
+  referenceState,
+  statusEnvelope,
+  startTestWorker,
+  until,
+} from '../../../consumer/src/testkit.ts';
+import { runCli } from '../cli.ts';
+import type { ListedDeadLetter } from '../view/dlq.ts';
+import { captureIo } from '../testing.ts';
+
+const REGION = 'dlq';
+const SHARDS = 2;
+const T = 1_760_000_000;
+const names = streamNames(REGION);
+const bus = useNats(() => startServer({ name: 'bus' }));
+const kv = useNats(() => startServer({ name: 'store' }));
+let nc: NatsConnection;
+let storeNc: NatsConnection;
+let jsm: JetStreamManager;
+
+beforeAll(async () => {
+  nc = await bus().connect();
+  storeNc = await kv().connect();
+  jsm = await jetstreamManager(nc);
+  await provisionRegion(nc, REGION, SHARDS);
+});
+
+async function cli(...args: string[]) {
+  const io = captureIo();
+  // WAMESH_HOME elsewhere: a developer's running dev mesh must not be picked up.
+  const code = await runCli(['dlq', ...args, '--nats', bus().url, '--home', '/nonexistent/wamesh-home'], io);
+  return { code, io, json: () => JSON.parse(io.stdout.join('\n')) };
+}
+
+const dlqCount = async () => (await jsm.streams.info(names.dead)).state.messages;
+const inputLastSeq = async () => (await jsm.streams.info(names.input)).state.last_seq;
+
+const traceparent = (i: number) => `00-${'ab'.repeat(15)}${String(i).padStart(2, '0')}-${'cd'.repeat(8)}-01`;
+
+describe('dlq', () => {
+  it('dlq - a store outage dead-letters events; list shows them with reasons; replay stores each once, state = reference join, DLQ empty', async () => {
+    const w = await startTestWorker({ nc, storeNc, region: REGION, shards: SHARDS, prefix: 'dlq', maxDeliveries: 1 });
+    try {
+      // Read before the outage; the late `delivered`s (and new events) during it.
+      const before: Envelope[] = [];
+      for (let i = 0; i < 4; i++) {
+        before.push(statusEnvelope({ id: `wamid.dlq.${i}`, status: 'read', timestamp: T + 10 }, SHARDS, { region: REGION }));
+      }
+      before.push(inboundEnvelope({ id: 'wamid.dlq.in.0', from: '4915100', timestamp: T + 1 }, SHARDS, { region: REGION }));
+      await publishAll(nc, before);
+      await until('stored', async () => (await loggedEvents(w.store, before.map((e) => e.event.wamid))).length === before.length);
+
+      // A real outage: the kv store's own server goes away. Its client waits out a 5 s
+      // JetStream timeout per call, so MAX_DELIVERIES=1 keeps this test short: the first
+      // failed delivery is dead-lettered (with the defaults, five spread over a minute).
+      const server = kv().servers[0]!;
+      await server.stop();
+      const during: Envelope[] = [];
+      const meta = (i: number) => ({ region: REGION, traceparent: traceparent(i), receivedAt: 1_700_000_000_000 + i });
+      for (let i = 0; i < 4; i++) {
+        during.push(statusEnvelope({ id: `wamid.dlq.${i}`, status: 'delivered', timestamp: T + 5 }, SHARDS, meta(i)));
+      }
+      during.push(statusEnvelope({ id: 'wamid.dlq.new', status: 'sent', timestamp: T + 3 }, SHARDS, meta(4)));
+      during.push(inboundEnvelope({ id: 'wamid.dlq.in.1', from: '4915100', timestamp: T + 2 }, SHARDS, meta(5)));
+      await publishAll(nc, during);
+      await until('dead-lettered', async () => (await dlqCount()) === during.length, 25_000);
+
+      const listed = await cli('list', '--json');
+      expect(listed.code, listed.io.stderr.join('\n')).toBe(0);
+      const report = listed.json();
+      expect(report.total).toBe(during.length);
+      const messages: ListedDeadLetter[] = report.regions[0].messages;
+      expect(report.regions[0]).toMatchObject({ region: REGION, stream: names.dead, count: during.length });
+      expect(new Set(messages.map((m) => m.eventId))).toEqual(new Set(during.map((e) => e.event.id)));
+      for (const m of messages) {
+        const e = during.find((x) => x.event.id === m.eventId)!;
+        expect(m).toMatchObject({
+          originalSubject: `wa.${REGION}.${e.event.kind}.${e.event.shard}`,
+          subject: `wadlq.${REGION}.${e.event.shard}`,
+          wamid: e.event.wamid,
+          traceparent: e.meta.traceparent,
+          receivedAt: new Date(e.meta.receivedAt).toISOString(),
+          replayable: true,
+          refusal: null,
+        });
+        expect(m.reason).toMatch(/^max deliveries \(1\) reached: store or output failed/);
+        expect(Date.parse(m.deadAt)).toBeGreaterThan(Date.now() - 60_000);
+      }
+      const limited = await cli('list', '--json', '--limit', '2');
+      expect(limited.json().regions[0]).toMatchObject({ count: during.length, messages: [{}, {}] });
+
+      await server.start();
+      await server.waitHealthy();
+      await waitForJetStream(storeNc);
+
+      // A dry run says what it would do and changes nothing.
+      const inputBefore = await inputLastSeq();
+      const dry = await cli('replay', '--dry-run', '--json');
+      expect(dry.code, dry.io.stderr.join('\n')).toBe(0);
+      expect(dry.json().total).toMatchObject({ wouldReplay: during.length, replayed: 0, refused: 0, remaining: during.length });
+      expect(await dlqCount()).toBe(during.length);
+      expect(await inputLastSeq()).toBe(inputBefore);
+
+      // The originals were published moments ago, well inside the input stream's duplicate
+      // window: a replay under their event ids would be dropped. The replay ids are distinct.
+      const replay = await cli('replay', '--json');
+      expect(replay.code, replay.io.stderr.join('\n')).toBe(0);
+      const result = replay.json();
+      expect(result.total).toMatchObject({ replayed: during.length, alreadyReplayed: 0, refused: 0, failed: 0, remaining: 0 });
+      for (const item of result.regions[0].items) {
+        expect(item.msgId).toBe(`${item.eventId}:replay:${item.seq}`);
+        const copy = (await jsm.streams.getMessage(names.input, { seq: item.inputSeq }))!;
+        const original = during.find((e) => e.event.id === item.eventId)!;
+        expect(copy.subject).toBe(item.originalSubject);
+        expect(copy.header.get('traceparent')).toBe(original.meta.traceparent);
+        expect(copy.header.get(HEADER_REGION)).toBe(REGION);
+        expect(copy.header.get(HEADER_RECEIVED_AT)).toBe(String(original.meta.receivedAt));
+        expect(copy.header.get(HEADER_DEAD_REASON)).toBe('');
+        expect(copy.header.get(HEADER_DEAD_SUBJECT)).toBe('');
+      }
+      expect(await dlqCount()).toBe(0);
+
+      const all = [...before, ...during];
+      const wamids = all.map((e) => e.event.wamid);
+      await until('replayed events stored', async () => (await loggedEvents(w.store, wamids)).length === all.length, 20_000);
+      const ids = await loggedEvents(w.store, wamids);
+      expect(ids.sort()).toEqual(all.map((e) => e.event.id).sort());
+      // Applied with their original transport facts: the log keeps the ingress's trace and receive time.
+      for (const e of during) {
+        const entry = (await w.store.timeline(e.event.wamid)).find((x) => x.eventId === e.event.id)!;
+        expect({ traceparent: entry.traceparent, receivedAt: entry.receivedAt }).toEqual({
+          traceparent: e.meta.traceparent,
+          receivedAt: e.meta.receivedAt,
+        });
+      }
+      const ref = referenceState(all);
+      for (const [wamid, want] of ref.messages) expect(await w.store.getMessage(wamid)).toEqual(want);
+      for (const [key, want] of ref.conversations) {
+        const [phoneNumberId, waId] = key.split('/') as [string, string];
+        expect(await w.store.getConversation(phoneNumberId, waId)).toEqual(want);
+      }
+      expect((await w.store.getMessage('wamid.dlq.0'))?.status).toBe('read');
+      expect(await dlqCount()).toBe(0);
+
+      const empty = await cli('list');
+      expect(empty.io.stdout.join('\n')).toMatch(new RegExp(`${names.dead}: empty`));
+    } finally {
+      await w.stop();
+    }
+  }, 60_000);
+
+  it('dlq - a dead letter of an output or of another region is refused and kept; dry run and --seq agree', async () => {
+    const js = jetstream(nc);
+    // A real output message (the previous test's inbound messages), dead-lettered through the
+    // bus dead-letterer: its original subject is then waout.<region>.ordered.<shard>.
+    const outputs = await js.consumers.get(names.output);
+    const out = (await outputs.next({ expires: 2_000 }))!;
+    expect(out.subject).toMatch(new RegExp(`^waout\\.${REGION}\\.`));
+    const dead = await createDeadLetterer(js, REGION).deadLetter(out, 0, 'test: an output');
+    await outputs.delete();
+    // Another region's input, written straight into this region's DLQ.
+    const h = natsHeaders();
+    h.set(HEADER_DEAD_SUBJECT, 'wa.elsewhere.msg.0');
+    h.set(HEADER_DEAD_REASON, 'test: foreign');
+    h.set(HEADER_REGION, 'elsewhere');
+    h.set(HEADER_RECEIVED_AT, String(Date.now()));
+    const foreign = await js.publish(`wadlq.${REGION}.0`, '{"id":"foreign-1"}', { headers: h });
+    const inputBefore = await inputLastSeq();
+    const outputBefore = (await jsm.streams.info(names.output)).state.last_seq;
+
+    const listed = (await cli('list', '--json')).json().regions[0].messages as ListedDeadLetter[];
+    expect(listed.map((m) => [m.seq, m.replayable])).toEqual([
+      [dead.seq, false],
+      [foreign.seq, false],
+    ]);
+    expect(listed[0]!.refusal).toMatch(/waout\.dlq\.ordered\.\d+ is not an input subject/);
+    expect(listed[1]!.refusal).toMatch(/input subject of region elsewhere, not of dlq/);
+    const human = await cli('list');
+    expect(human.io.stdout.join('\n')).toMatch(/2 dead letters[\s\S]*replay refused: waout\.dlq/);
+
+    for (const flags of [['--dry-run'], []]) {
+      const r = await cli('replay', '--json', ...flags);
+      expect(r.code).toBe(1);
+      expect(r.json().total).toMatchObject({ replayed: 0, wouldReplay: 0, refused: 2, remaining: 2 });
+    }
+    const one = await cli('replay', '--region', REGION, '--seq', String(dead.seq), '--seq', '999999');
+    expect(one.code).toBe(1);
+    expect(one.io.stdout.join('\n')).toMatch(/refused +seq \d+ {2}waout\.dlq\.ordered[\s\S]*not found +seq 999999[\s\S]*refused 1/);
+    expect(await dlqCount()).toBe(2);
+    expect(await inputLastSeq()).toBe(inputBefore);
+    expect((await jsm.streams.info(names.output)).state.last_seq).toBe(outputBefore);
+  });
+
+  it('dlq - a replay interrupted after its PubAck is finished by the next run: the repeat is dropped, the dead letter deleted', async () => {
+    const js = jetstream(nc);
+    const e = statusEnvelope({ id: 'wamid.dlq.interrupted', status: 'read', timestamp: T }, SHARDS, { region: REGION, traceparent: traceparent(9) });
+    const subject = `wa.${REGION}.status.${e.event.shard}`;
+    const h = natsHeaders();
+    h.set(HEADER_REGION, REGION);
+    h.set(HEADER_RECEIVED_AT, String(e.meta.receivedAt));
+    h.set('traceparent', e.meta.traceparent!);
+    h.set(HEADER_DEAD_SUBJECT, subject);
+    h.set(HEADER_DEAD_REASON, 'test: interrupted');
+    const letter = await js.publish(`wadlq.${REGION}.${e.event.shard}`, JSON.stringify(e.event), { headers: h });
+    // What the interrupted run got as far as: the copy is in the input stream, the letter is not deleted.
+    const first = await js.publish(subject, JSON.stringify(e.event), { msgID: `${e.event.id}:replay:${letter.seq}` });
+    const inputBefore = await inputLastSeq();
+
+    const r = await cli('replay', '--region', REGION, '--seq', String(letter.seq), '--json');
+    expect(r.code, r.io.stderr.join('\n')).toBe(0);
+    expect(r.json().regions[0].items).toEqual([
+      expect.objectContaining({ seq: letter.seq, action: 'already-replayed', inputSeq: first.seq, eventId: e.event.id }),
+    ]);
+    expect(await inputLastSeq()).toBe(inputBefore);
+    expect(await jsm.streams.getMessage(names.dead, { seq: letter.seq })).toBeNull();
+  });
+
+  it('dlq - usage: a subcommand is needed; --seq wants one region; no NATS is said plainly', async () => {
+    const none = captureIo();
+    expect(await runCli(['dlq'], none)).toBe(2);
+    expect(none.stderr.join('\n')).toMatch(/wamesh dlq list/);
+    const two = await cli('replay', '--region', 'a', '--region', 'b', '--seq', '1');
+    expect(two.code).toBe(2);
+    expect(two.io.stderr.join('\n')).toMatch(/--seq numbers belong to one region/);
+    const bad = await cli('replay', '--seq', 'x');
+    expect(bad.code).toBe(2);
+    const missing = await cli('list', '--region', 'nowhere');
+    expect(missing.code).toBe(5);
+    expect(missing.io.stderr.join('\n')).toMatch(/no stream WADLQ_NOWHERE/);
+    const down = captureIo();
+    expect(await runCli(['dlq', 'list', '--nats', 'nats://127.0.0.1:1', '--home', '/nonexistent/wamesh-home'], down)).toBe(4);
+  });
+});
