@@ -3,8 +3,8 @@
 // the redelivery without losing the output or logging the event twice.
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { createShardRunner, type ShardRunner } from '@wamesh/bus';
-import { streamNames } from '@wamesh/core';
+import { createShardRunner, encodeMeta, type ShardRunner } from '@wamesh/bus';
+import { streamNames, subjectOf } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { createStore, type StateStore } from '@wamesh/store';
@@ -155,5 +155,25 @@ describe('batch handler repairs', () => {
     // Counted as duplicates on the repair pass: the log had them already.
     const counted = (await metrics.events.get()).values.filter((v) => v.labels.outcome === 'duplicate');
     expect(counted.reduce((a, v) => a + v.value, 0)).toBe(2);
+  });
+
+  it('handler - a DLQ replay (own Nats-Msg-Id, first delivery) of a logged message still publishes its output', async () => {
+    const { region, store, runner } = await setup({});
+    const e = inboundEnvelope({ id: 'wamid.h.replay', from: '491700003', timestamp: T }, SHARDS, { region });
+    // The first attempt stored and logged it, then died before its output (and was dead-lettered).
+    const [applied] = await store.applyMessages([e]);
+    const { event, meta } = e;
+    await store.appendLog([
+      { eventId: event.id, kind: 'msg', key: event.key, wamid: event.wamid, waId: event.waId, phoneNumberId: event.phoneNumberId, type: event.type, timestamp: event.timestamp, region: meta.region, receivedAt: meta.receivedAt, appliedAt: Date.now(), outcome: applied!.outcome },
+    ]);
+    const headers = encodeMeta(e.meta);
+    await jetstream(nc).publish(subjectOf(region, 'msg', e.event.shard), JSON.stringify(e.event), {
+      msgID: `${e.event.id}:replay:1`,
+      headers,
+    });
+    runner.start(e.event.shard);
+    await until('published', async () => (await outputsOf(region)).length === 1);
+    expect(await outputsOf(region)).toEqual([{ subject: `waout.${region}.ordered.${e.event.shard}`, id: e.event.id, outcome: 'applied' }]);
+    expect(await store.timeline('wamid.h.replay')).toHaveLength(1);
   });
 });

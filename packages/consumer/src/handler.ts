@@ -4,7 +4,7 @@
 // every step is a join or idempotent, so a redelivery repeats it safely.
 import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { JsMsg } from '@nats-io/jetstream';
-import { type BatchHandler, type Disposition, shardConsumerName } from '@wamesh/bus';
+import { type BatchHandler, type Disposition, HEADER_MSG_ID, shardConsumerName } from '@wamesh/bus';
 import type {
   Envelope,
   EventLogEntry,
@@ -149,9 +149,10 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       if (item.logged) {
         // Logged now, so never published before (outputs follow the log).
         outcome = item.outcome;
-      } else if (item.msg.info.deliveryCount > 1) {
-        // Redelivered after its log entry was written: the earlier attempt may have died
-        // before publishing. Publish again as logged; WAOUT's duplicate window absorbs repeats.
+      } else if (ranBefore(item.msg, item.envelope.event.id)) {
+        // Redelivered (or replayed from the DLQ) after its log entry was written: the earlier
+        // attempt may have died before publishing. Publish again as logged; WAOUT's duplicate
+        // window absorbs repeats.
         const entry = (await store.timeline(item.envelope.event.key)).find((e) => e.eventId === item.envelope.event.id);
         outcome = entry?.outcome;
         beatenBy = entry?.beatenBy;
@@ -238,6 +239,15 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     if (item.beatenBy) entry.beatenBy = item.beatenBy;
     return entry;
   }
+}
+
+/**
+ * An earlier attempt may have handled this event: a redelivery, or a `wamesh dlq replay`
+ * copy (published under its own Nats-Msg-Id, so its delivery count starts again at 1).
+ */
+function ranBefore(msg: JsMsg, eventId: string): boolean {
+  const msgId = msg.headers?.get(HEADER_MSG_ID);
+  return msg.info.deliveryCount > 1 || (msgId !== undefined && msgId !== '' && msgId !== eventId);
 }
 
 /**
