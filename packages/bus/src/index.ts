@@ -1,4 +1,4 @@
-// Public surface of @wamesh/bus: NATS connection, JetStream topology, publisher, shard runner.
+// Public surface of @wamesh/bus: NATS connection and environment, JetStream topology, publisher, shard runner.
 export type {
   BatchHandler,
   Disposition,
@@ -20,6 +20,19 @@ export {
 } from './errors.ts';
 export { type BusLogger, silentLogger } from './logger.ts';
 export { type ConnectNatsOptions, connectNats, natsConnectionOptions } from './connection.ts';
+export {
+  EnvError,
+  type EnvErrorClass,
+  envInt,
+  envOptional,
+  envRegion,
+  type EnvSource,
+  type NatsEnv,
+  natsConfigOf,
+  natsEnvShape,
+  parseEnv,
+  regionEnvShape,
+} from './env.ts';
 export {
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_LEASE_TTL_MS,
