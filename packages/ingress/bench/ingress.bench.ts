@@ -12,13 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { jetstream } from '@nats-io/jetstream';
 import { connectNats, createPublisher, encodeMeta, ensureTopology, regionTopology, silentLogger } from '@wamesh/bus';
-import { normalize, parseWebhook, subjectOf, type WaEvent } from '@wamesh/core';
+import { normalize, parseWebhook, shardOf, subjectOf, type WaEvent } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { createLogger, createMetrics, startTelemetry } from '@wamesh/telemetry';
 import Fastify from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { natsReadiness } from '../src/readiness.ts';
-import { makeBodies } from './bodies.ts';
+import { bodyFactory } from './bodies.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -71,7 +71,6 @@ interface LoadResult {
 let runs = 0;
 /** autocannon in a child process against `url`; bodies unique per run (no dedup shortcut). */
 function load(url: string, durationSec: number, rate?: number): Promise<LoadResult> {
-  const bodies = Math.ceil(Math.min(60_000, rate ?? 60_000) * durationSec * 1.05) + 1000;
   const opts = {
     url,
     connections: CONNECTIONS,
@@ -80,7 +79,6 @@ function load(url: string, durationSec: number, rate?: number): Promise<LoadResu
     runId: `${process.pid.toString(36)}r${++runs}`,
     eventsPerRequest: EVENTS,
     secret: SECRET,
-    bodies: EVENTS > 1 ? Math.ceil(bodies / EVENTS) + 1000 : bodies,
   };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [LOADGEN, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -151,19 +149,24 @@ try {
 
   // (b) raw JetStream publishes of the same events, same client, WINDOW in flight.
   if (ONLY.has('b')) {
-    const events: WaEvent[] = [];
-    for (const { body } of makeBodies({ runId: `${process.pid.toString(36)}raw`, count: Math.ceil(60_000 / EVENTS) * DURATION, eventsPerRequest: EVENTS, secret: SECRET })) {
-      const parsed = parseWebhook(JSON.parse(body));
-      if (parsed.ok) events.push(...normalize(parsed.webhook, SHARDS).events);
-    }
+    // The same events as the bodies carry: one parsed for real, then copies with a fresh id,
+    // wamid and shard per publish (unique, so no duplicate shortcut; no big heap to collect).
+    const parsed = parseWebhook(JSON.parse(bodyFactory({ runId: 'tpl', eventsPerRequest: 1, secret: SECRET })(0).body));
+    if (!parsed.ok) throw new Error(parsed.error);
+    const template = normalize(parsed.webhook, SHARDS).events[0]!;
+    const tag = `${process.pid.toString(36)}raw`;
+    let made = 0;
+    const nextEvent = (): WaEvent => {
+      const wamid = `${template.wamid}${tag}${(made++).toString(36)}`;
+      return { ...template, id: `status-${tag}-${made}`, wamid, key: wamid, shard: shardOf(wamid, SHARDS) };
+    };
     const js = jetstream(nc);
     const latencies: number[] = [];
-    let next = 0;
     let failed = 0;
     const run = async (until: number, record: boolean) => {
       const worker = async () => {
-        while (performance.now() < until && next < events.length) {
-          const event = events[next++]!;
+        while (performance.now() < until) {
+          const event = nextEvent();
           const t0 = performance.now();
           try {
             await js.publish(subjectOf(REGION, event.kind, event.shard), JSON.stringify(event), {
@@ -189,9 +192,7 @@ try {
     const used = process.cpuUsage(cpu0);
     const nats = natsCpuMicros() - nats0;
     const elu = performance.eventLoopUtilization(elu0).utilization;
-    if (next >= events.length) console.error('  b: ran out of prepared events; raise the count');
     if (failed) console.error(`  b: ${failed} publishes failed`);
-    events.length = 0; // let the prepared events go before (c) runs in this process
     latencies.sort((x, y) => x - y);
     const eps = latencies.length / secs;
     rows.push({ name: `(b) raw JetStream publish, window ${WINDOW}`, rps: eps / EVENTS, eps, p50: pct(latencies, 50), p99: pct(latencies, 99), cpu: (used.user + used.system) / Math.max(1, latencies.length), natsCpu: nats / Math.max(1, latencies.length), loadCpu: 0, elu, note: 'latency per publish' });

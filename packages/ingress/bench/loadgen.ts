@@ -1,7 +1,7 @@
 // The load generator, run as a second process so it does not share the server's event
 // loop: `node loadgen.ts '<json options>'`; prints one JSON line with the results.
 import autocannon from 'autocannon';
-import { makeBodies } from './bodies.ts';
+import { bodyFactory } from './bodies.ts';
 
 interface LoadOptions {
   url: string;
@@ -12,12 +12,10 @@ interface LoadOptions {
   runId: string;
   eventsPerRequest: number;
   secret: string;
-  /** Distinct bodies to cycle through (enough for the run, so events stay unique). */
-  bodies: number;
 }
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
-const bodies = makeBodies({ runId: opts.runId, count: opts.bodies, eventsPerRequest: opts.eventsPerRequest, secret: opts.secret });
+const bodyOf = bodyFactory({ runId: opts.runId, eventsPerRequest: opts.eventsPerRequest, secret: opts.secret });
 let next = 0;
 
 const cpu0 = process.cpuUsage();
@@ -30,7 +28,7 @@ const result = await autocannon({
     {
       method: 'POST',
       setupRequest(req: Record<string, unknown>) {
-        const b = bodies[next++ % bodies.length]!;
+        const b = bodyOf(next++);
         req.body = b.body;
         req.headers = { 'content-type': 'application/json', 'x-hub-signature-256': b.signature };
         return req;
