@@ -10,9 +10,9 @@ import {
   applyStatus,
   type ConversationDoc,
   type Envelope,
-  type EventLogEntry,
   inboundOf,
   joinMessageDocs,
+  logEntryOf,
   type MessageDoc,
   type MessageEvent,
   type Outcome,
@@ -110,22 +110,8 @@ export function naiveHandler(redis: Redis, store: NaiveStore, stats: NaiveStats,
     });
   }
 
-  async function log({ event, meta }: Envelope, outcome: Outcome): Promise<void> {
-    if (!opts.log) return;
-    const entry: EventLogEntry = {
-      eventId: event.id,
-      kind: event.kind,
-      key: event.key,
-      wamid: event.wamid,
-      waId: event.kind === 'msg' ? event.waId : event.recipientId,
-      phoneNumberId: event.phoneNumberId,
-      timestamp: event.timestamp,
-      region: meta.region,
-      receivedAt: meta.receivedAt,
-      appliedAt: Date.now(),
-      outcome,
-    };
-    await opts.log.appendLog([entry]);
+  async function log(envelope: Envelope, outcome: Outcome): Promise<void> {
+    if (opts.log) await opts.log.appendLog([logEntryOf(envelope, { outcome }, Date.now())]);
   }
 
   return async (_shard, batch) => {

@@ -5,15 +5,7 @@
 import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { JsMsg } from '@nats-io/jetstream';
 import { type BatchHandler, type Disposition, HEADER_MSG_ID, shardConsumerName } from '@wamesh/bus';
-import type {
-  Envelope,
-  EventLogEntry,
-  MessageEvent,
-  Outcome,
-  StatusEvent,
-  WaEvent,
-  Winner,
-} from '@wamesh/core';
+import { type Envelope, logEntryOf, type MessageEvent, type Outcome, type StatusEvent, type WaEvent, type Winner } from '@wamesh/core';
 import type { StateStore } from '@wamesh/store';
 import {
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
@@ -125,7 +117,9 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     // State first, log second: a crash in between leaves state that a redelivery joins
     // again (idempotent), and the log then records the event once.
     const appliedAt = Date.now();
-    const log = await timed('log', () => store.appendLog(items.map((i) => logEntryOf(i, appliedAt))));
+    const log = await timed('log', () =>
+      store.appendLog(items.map((i) => logEntryOf(i.envelope, { outcome: i.outcome ?? 'duplicate', beatenBy: i.beatenBy }, appliedAt))),
+    );
     const inserted = new Set(log.inserted);
     const seen = new Set<string>();
     for (const item of items) {
@@ -216,28 +210,6 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       metrics.storeSeconds.observe({ op, result: 'error' }, (performance.now() - started) / 1e3);
       throw err;
     }
-  }
-
-  function logEntryOf(item: Item, appliedAt: number): EventLogEntry {
-    const { event, meta } = item.envelope;
-    const entry: EventLogEntry = {
-      eventId: event.id,
-      kind: event.kind,
-      key: event.key,
-      wamid: event.wamid,
-      waId: waIdOf(event),
-      phoneNumberId: event.phoneNumberId,
-      timestamp: event.timestamp,
-      region: meta.region,
-      receivedAt: meta.receivedAt,
-      appliedAt,
-      outcome: item.outcome ?? 'duplicate',
-    };
-    if (event.kind === 'status') entry.status = event.status;
-    else entry.type = event.type;
-    if (meta.traceparent) entry.traceparent = meta.traceparent;
-    if (item.beatenBy) entry.beatenBy = item.beatenBy;
-    return entry;
   }
 }
 

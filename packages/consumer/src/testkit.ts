@@ -5,15 +5,9 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { createPublisher, ensureTopology, regionTopology } from '@wamesh/bus';
 import {
   buildWebhook,
-  type ConversationDoc,
   type Envelope,
   type EventMeta,
-  foldMessages,
-  foldStatuses,
-  inboundOf,
   type InboundSpec,
-  joinMessageDocs,
-  type MessageDoc,
   type MessageEvent,
   normalize,
   parseWebhook,
@@ -24,6 +18,9 @@ import {
 import { createStore, type StateStore } from '@wamesh/store';
 import { createLogger, createMetrics, type Logger } from '@wamesh/telemetry';
 import { buildWorker, type Worker, type WorkerDeps } from './worker.ts';
+
+/** Expected documents: core's reference join of every envelope (conversations by `phoneNumberId/waId`). */
+export { referenceState } from '@wamesh/core';
 
 export const BUSINESS = '106540352242922';
 export const WABA = '102290129340398';
@@ -131,39 +128,6 @@ export async function startTestWorker(opts: TestWorkerOptions): Promise<TestWork
       return stopped;
     },
   };
-}
-
-/** Expected documents: core's reference join of every envelope, per entity. */
-export function referenceState(envelopes: Envelope[]): {
-  messages: Map<string, MessageDoc>;
-  conversations: Map<string, ConversationDoc>;
-} {
-  const statusGroups = new Map<string, Envelope<StatusEvent>[]>();
-  const inboundGroups = new Map<string, Envelope<MessageEvent>[]>();
-  for (const e of envelopes) {
-    if (e.event.kind === 'status') {
-      const g = statusGroups.get(e.event.wamid) ?? [];
-      g.push(e as Envelope<StatusEvent>);
-      statusGroups.set(e.event.wamid, g);
-    } else {
-      const key = `${e.event.phoneNumberId}/${e.event.waId}`;
-      const g = inboundGroups.get(key) ?? [];
-      g.push(e as Envelope<MessageEvent>);
-      inboundGroups.set(key, g);
-    }
-  }
-  const messages = new Map<string, MessageDoc>();
-  for (const [wamid, group] of statusGroups) messages.set(wamid, foldStatuses(null, group).after!);
-  const conversations = new Map<string, ConversationDoc>();
-  for (const [key, group] of inboundGroups) {
-    conversations.set(key, foldMessages(null, group).after!);
-    for (const e of group) {
-      const own = inboundOf(e);
-      const have = messages.get(e.event.wamid);
-      messages.set(e.event.wamid, have ? joinMessageDocs(have, own) : own);
-    }
-  }
-  return { messages, conversations };
 }
 
 /** Every event-log entry, found through the timelines of the given wamids (each event has one wamid). */

@@ -40,5 +40,7 @@ export {
 export { applyMessage, conversationOf, joinConversations } from './conversation.ts';
 export { foldMessages, foldOutcomes, foldStatuses, type EventOutcome, type Folded } from './fold.ts';
 export { beatenByOf, compareWinners } from './order.ts';
+export { referenceState, type ReferenceState } from './reference.ts';
+export { logEntryOf } from './log-entry.ts';
 export { signBody, verifySignature, type SignatureCheck } from './signature.ts';
 export { buildWebhook, type ChangeSpec, type EntrySpec, type InboundSpec, type StatusSpec } from './build.ts';

@@ -5,62 +5,30 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   type ConversationDoc,
   type Envelope,
-  foldMessages,
-  foldStatuses,
-  inboundOf,
-  joinMessageDocs,
   type MessageDoc,
-  type MessageEvent,
   normalize,
   parseWebhook,
-  type StatusEvent,
+  type ReferenceState,
+  referenceState,
 } from '@wamesh/core';
 import type { Scenario } from './scenario.ts';
 
-export interface Expected {
-  messages: Map<string, MessageDoc>;
-  conversations: Map<string, ConversationDoc>;
+export interface Expected extends ReferenceState {
   /** Every event id sent, by kind, for the tally. */
   eventIds: Set<string>;
 }
 
-export const conversationId = (phoneNumberId: string, waId: string): string => `${phoneNumberId}/${waId}`;
-
 /** The documents the store must end with, given which webhooks were accepted. */
 export function expectedState(scenario: Scenario, accepted: ReadonlySet<number>, shards: number): Expected {
-  const statuses = new Map<string, Envelope<StatusEvent>[]>();
-  const inbound = new Map<string, Envelope<MessageEvent>[]>();
-  const byConversation = new Map<string, Envelope<MessageEvent>[]>();
-  const eventIds = new Set<string>();
+  const envelopes: Envelope[] = [];
   const meta = { region: 'sim', receivedAt: 0 };
-  const push = <T>(m: Map<string, T[]>, k: string, v: T) => {
-    const list = m.get(k);
-    if (list) list.push(v);
-    else m.set(k, [v]);
-  };
   for (const w of scenario.webhooks) {
     if (!accepted.has(w.seq)) continue;
     const parsed = parseWebhook(JSON.parse(w.body));
     if (!parsed.ok) throw new Error(`simulate built an invalid webhook (${w.label}): ${parsed.error}`);
-    for (const event of normalize(parsed.webhook, shards).events) {
-      eventIds.add(event.id);
-      if (event.kind === 'status') push(statuses, event.wamid, { event, meta });
-      else {
-        push(inbound, event.wamid, { event, meta });
-        push(byConversation, conversationId(event.phoneNumberId, event.waId), { event, meta });
-      }
-    }
+    for (const event of normalize(parsed.webhook, shards).events) envelopes.push({ event, meta });
   }
-  const messages = new Map<string, MessageDoc>();
-  for (const [wamid, envs] of statuses) messages.set(wamid, foldStatuses(null, envs).after!);
-  for (const [wamid, envs] of inbound) {
-    const own = envs.map(inboundOf).reduce(joinMessageDocs);
-    const have = messages.get(wamid);
-    messages.set(wamid, have ? joinMessageDocs(have, own) : own);
-  }
-  const conversations = new Map<string, ConversationDoc>();
-  for (const [id, envs] of byConversation) conversations.set(id, foldMessages(null, envs).after!);
-  return { messages, conversations, eventIds };
+  return { ...referenceState(envelopes), eventIds: new Set(envelopes.map((e) => e.event.id)) };
 }
 
 const omitWhere = ({ region: _r, traceparent: _t, ...rest }: { region: string; traceparent?: string }) => rest;

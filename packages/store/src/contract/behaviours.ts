@@ -1,10 +1,9 @@
 // Store behaviours beyond the seeds: joins across kinds, duplicates, the log and timelines.
-import { messageView } from '@wamesh/core';
+import { logEntryOf, messageView } from '@wamesh/core';
 import { expect, it } from 'vitest';
 import type { ContractContext } from './context.ts';
 import { deliver } from './deliver.ts';
 import { BUSINESS, inboundEnvelope, statusEnvelope } from './events.ts';
-import { logEntryOf } from './reference.ts';
 
 const T = 1_760_000_000;
 
@@ -125,7 +124,7 @@ export function behaviours(ctx: ContractContext): void {
   it('event log - an entry is recorded once; a second append with other fields keeps the first', async () => {
     const store = await ctx.fresh();
     const e = statusEnvelope({ id: 'wamid.log+1=', status: 'sent', timestamp: T });
-    const first = logEntryOf(e, { outcome: 'applied' });
+    const first = logEntryOf(e, { outcome: 'applied' }, Date.now());
     expect(await store.appendLog([first])).toEqual({ inserted: [e.event.id], duplicates: [] });
     const second = { ...first, region: 'ap', outcome: 'duplicate' as const };
     expect(await store.appendLog([second])).toEqual({ inserted: [], duplicates: [e.event.id] });

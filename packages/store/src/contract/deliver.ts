@@ -1,9 +1,8 @@
 // What a consumer does with one fetched batch: apply statuses and messages (at once, so a
 // status and an inbound record of the same wamid race on its document), then log every event.
-import type { Envelope, WaEvent } from '@wamesh/core';
+import { type Envelope, logEntryOf, type WaEvent } from '@wamesh/core';
 import type { ApplyResult, LogAppendResult, StateStore } from '../types.ts';
 import { isMessage, isStatus } from './arbitraries.ts';
-import { logEntryOf } from './reference.ts';
 
 export interface Delivered {
   /** One per envelope, in batch order. */
@@ -21,7 +20,7 @@ export async function deliver(store: StateStore, batch: readonly Envelope<WaEven
   let s = 0;
   let m = 0;
   const results: ApplyResult<unknown>[] = batch.map((e) => (isStatus(e) ? statusResults[s++]! : messageResults[m++]!));
-  const log = await store.appendLog(batch.map((e, i) => logEntryOf(e, results[i]!)));
+  const log = await store.appendLog(batch.map((e, i) => logEntryOf(e, results[i]!, Date.now())));
   return { results, log };
 }
 

@@ -1,5 +1,5 @@
 // Order and duplicates must not matter: random arrivals, and two writers racing.
-import type { Envelope, WaEvent } from '@wamesh/core';
+import { type Envelope, referenceState, type WaEvent } from '@wamesh/core';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import type { StateStore } from '../types.ts';
@@ -7,7 +7,6 @@ import { arrivalArb, arrivalsOf, batchesOf, envelopesOf } from './arbitraries.ts
 import type { ContractContext } from './context.ts';
 import { deliver, deliverAll } from './deliver.ts';
 import { prng, raceWorkload, shuffled } from './race.ts';
-import { referenceState } from './reference.ts';
 
 export interface PropertyOptions {
   /** fast-check runs of the random-arrival property (default 12). */

@@ -1,8 +1,8 @@
 import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
+import { referenceState } from '@wamesh/core';
 import { describe, expect, it } from 'vitest';
 import { statusEnvelope } from '../contract/events.ts';
-import { referenceState } from '../contract/reference.ts';
 import { describeStoreContract } from '../contract/suite.ts';
 import type { StateStore } from '../types.ts';
 import { KvStore } from './store.ts';

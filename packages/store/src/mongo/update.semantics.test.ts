@@ -1,10 +1,9 @@
-import type { ConversationDoc, MessageDoc } from '@wamesh/core';
+import { type ConversationDoc, type MessageDoc, referenceState } from '@wamesh/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyMessageBatch, applyStatusBatch } from '../batch.ts';
 import { arrivalArb, arrivalsOf, batchesOf, envelopesOf, isMessage, isStatus } from '../contract/arbitraries.ts';
 import { inboundEnvelope, statusEnvelope } from '../contract/events.ts';
-import { referenceState } from '../contract/reference.ts';
 import { conversationId } from './collections.ts';
 import { mongoJoinWriter } from './join-writer.ts';
 import { MingoCollection } from './mingo-collection.ts';
