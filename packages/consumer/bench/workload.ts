@@ -1,7 +1,7 @@
 // The benchmark's workload: message lifecycles (statuses) and inbound conversations over K
 // keys, in an arrival order with inversions (jitter) and duplicates (re-sent webhooks that
 // fell out of the duplicate window), normalized the way the ingress does it.
-import { buildWebhook, type ChangeSpec, type Envelope, normalize, parseWebhook, type StatusName, type WaEvent } from '@wamesh/core';
+import { type ChangeSpec, type Envelope, type StatusName, type WaEvent, webhookEvents } from '@wamesh/core';
 
 export interface WorkloadSpec {
   events: number;
@@ -58,7 +58,7 @@ export function makeWorkload(spec: WorkloadSpec): Workload {
   }
   const arrivals: { event: WaEvent; arrival: number }[] = [];
   for (const { change, at } of changes) {
-    for (const event of eventsOf(change, spec.shards)) {
+    for (const event of webhookEvents([{ wabaId: '102290129340398', changes: [change] }], spec.shards)) {
       arrivals.push({ event, arrival: at + rnd() * spec.jitterSeconds });
       if (rnd() < spec.duplicateRate) arrivals.push({ event, arrival: at + spec.jitterSeconds + rnd() * spec.jitterSeconds });
     }
@@ -85,12 +85,6 @@ export function makeWorkload(spec: WorkloadSpec): Workload {
 export function envelopesFor(w: Workload, region: string): Envelope[] {
   const receivedAt = Date.now();
   return w.arrivals.map((event, i) => ({ event, meta: { region, receivedAt: receivedAt + i } }));
-}
-
-function eventsOf(change: ChangeSpec, shards: number): WaEvent[] {
-  const parsed = parseWebhook(JSON.parse(JSON.stringify(buildWebhook([{ wabaId: '102290129340398', changes: [change] }]))));
-  if (!parsed.ok) throw new Error(parsed.error);
-  return normalize(parsed.webhook, shards).events;
 }
 
 function lcg(seed: number): () => number {

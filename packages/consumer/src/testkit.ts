@@ -4,16 +4,13 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { createPublisher, ensureTopology, regionTopology } from '@wamesh/bus';
 import {
-  buildWebhook,
   type Envelope,
   type EventMeta,
   type InboundSpec,
   type MessageEvent,
-  normalize,
-  parseWebhook,
   type StatusEvent,
   type StatusSpec,
-  type WaEvent,
+  webhookEvents,
 } from '@wamesh/core';
 import { createStore, type StateStore } from '@wamesh/store';
 import { createLogger, createMetrics, type Logger } from '@wamesh/telemetry';
@@ -39,20 +36,13 @@ export async function provisionRegion(
   );
 }
 
-/** Events of one webhook change, validated and normalized like the ingress does. */
-export function eventsOf(changes: Parameters<typeof buildWebhook>[0][number]['changes'], shards: number): WaEvent[] {
-  const parsed = parseWebhook(JSON.parse(JSON.stringify(buildWebhook([{ wabaId: WABA, changes }]))));
-  if (!parsed.ok) throw new Error(`test webhook rejected: ${parsed.error}`);
-  return normalize(parsed.webhook, shards).events;
-}
-
 export function statusEnvelope(
   spec: Omit<StatusSpec, 'recipientId'> & { recipientId?: string },
   shards: number,
   meta: Partial<EventMeta> & { region: string },
 ): Envelope<StatusEvent> {
   const { recipientId = '16315551181', ...rest } = spec;
-  const [event] = eventsOf([{ phoneNumberId: BUSINESS, statuses: [{ ...rest, recipientId }] }], shards);
+  const [event] = webhookEvents([{ wabaId: WABA, changes: [{ phoneNumberId: BUSINESS, statuses: [{ ...rest, recipientId }] }] }], shards);
   return { event: event as StatusEvent, meta: { receivedAt: Date.now(), ...meta } };
 }
 
@@ -61,7 +51,7 @@ export function inboundEnvelope(
   shards: number,
   meta: Partial<EventMeta> & { region: string },
 ): Envelope<MessageEvent> {
-  const [event] = eventsOf([{ phoneNumberId: BUSINESS, messages: [spec] }], shards);
+  const [event] = webhookEvents([{ wabaId: WABA, changes: [{ phoneNumberId: BUSINESS, messages: [spec] }] }], shards);
   return { event: event as MessageEvent, meta: { receivedAt: Date.now(), ...meta } };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildWebhook } from './build.ts';
+import { buildWebhook, webhookEvents } from './build.ts';
 import { normalize } from './normalize.ts';
 import { parseWebhook } from './parse.ts';
 import { signBody, verifySignature } from './signature.ts';
@@ -71,5 +71,23 @@ describe('build - buildWebhook', () => {
   it('signs its serialized bytes for the ingress to verify', () => {
     const raw = Buffer.from(JSON.stringify(body), 'utf8');
     expect(verifySignature(raw, signBody(raw, 's'), ['s'])).toEqual({ ok: true });
+  });
+});
+
+describe('build - webhookEvents', () => {
+  it('gives the events the ingress makes of the built body, on the shard count asked for', () => {
+    const spec = [
+      { wabaId: 'W', changes: [{ phoneNumberId: 'P', statuses: [{ id: 'wamid.S', status: 'sent', timestamp: 7, recipientId: 'u' }] }] },
+    ];
+    const parsed = parseWebhook(JSON.parse(JSON.stringify(buildWebhook(spec))));
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(webhookEvents(spec, 4)).toEqual(normalize(parsed.webhook, 4).events);
+  });
+
+  it('a spec the schema rejects throws CoreError E_SPEC naming the path', () => {
+    const bad = [{ wabaId: 'W', changes: [{ phoneNumberId: 'P', messages: [{ from: 'u', id: '', timestamp: 1 }] }] }];
+    expect(() => webhookEvents(bad, 4)).toThrow(
+      expect.objectContaining({ name: 'CoreError', code: 'E_SPEC', message: expect.stringContaining('messages.0.id') }),
+    );
   });
 });

@@ -1,5 +1,9 @@
-// A small builder of Cloud API webhook bodies, for tests and `wamesh simulate`.
-import type { StatusName } from './types.ts';
+// A small builder of Cloud API webhook bodies (and of the events the ingress makes of
+// them), for tests and `wamesh simulate`.
+import { CoreError } from './errors.ts';
+import { normalize } from './normalize.ts';
+import { parseWebhook } from './parse.ts';
+import type { StatusName, WaEvent } from './types.ts';
 import type { Webhook, WebhookContact, WebhookMessage, WebhookStatus } from './webhook.schema.ts';
 
 export interface InboundSpec {
@@ -58,6 +62,16 @@ export function buildWebhook(entries: readonly EntrySpec[]): Webhook {
       changes: entry.changes.map((change) => ({ field: 'messages', value: changeValue(change) })),
     })),
   };
+}
+
+/**
+ * The events the ingress makes of a built webhook: the body as JSON, validated and
+ * normalized. A spec the schema rejects is a bug in the test or scenario: CoreError E_SPEC.
+ */
+export function webhookEvents(entries: readonly EntrySpec[], shards: number): WaEvent[] {
+  const parsed = parseWebhook(JSON.parse(JSON.stringify(buildWebhook(entries))));
+  if (!parsed.ok) throw new CoreError('E_SPEC', `built webhook rejected: ${parsed.error}`);
+  return normalize(parsed.webhook, shards).events;
 }
 
 function changeValue(change: ChangeSpec): Record<string, unknown> {

@@ -43,4 +43,11 @@ export { beatenByOf, compareWinners } from './order.ts';
 export { referenceState, type ReferenceState } from './reference.ts';
 export { logEntryOf } from './log-entry.ts';
 export { signBody, verifySignature, type SignatureCheck } from './signature.ts';
-export { buildWebhook, type ChangeSpec, type EntrySpec, type InboundSpec, type StatusSpec } from './build.ts';
+export {
+  buildWebhook,
+  type ChangeSpec,
+  type EntrySpec,
+  type InboundSpec,
+  type StatusSpec,
+  webhookEvents,
+} from './build.ts';

@@ -1,16 +1,15 @@
-// Test events made the way the ingress makes them: a Cloud API webhook body (core's
-// buildWebhook), validated (parseWebhook) and normalized (normalize), plus transport meta.
+// Test events made the way the ingress makes them: a Cloud API webhook body, validated and
+// normalized (core's webhookEvents), plus transport meta.
 import {
-  buildWebhook,
+  type ChangeSpec,
   type Envelope,
   type EventMeta,
   type InboundSpec,
   type MessageEvent,
-  normalize,
-  parseWebhook,
   type StatusEvent,
   type StatusSpec,
   type WaEvent,
+  webhookEvents,
 } from '@wamesh/core';
 
 export const SHARDS = 16;
@@ -24,10 +23,8 @@ export interface MetaSpec {
   traceparent?: string;
 }
 
-function eventOf(change: Parameters<typeof buildWebhook>[0][number]['changes'][number]): WaEvent {
-  const parsed = parseWebhook(JSON.parse(JSON.stringify(buildWebhook([{ wabaId: WABA, changes: [change] }]))));
-  if (!parsed.ok) throw new Error(`test webhook rejected: ${parsed.error}`);
-  const { events } = normalize(parsed.webhook, SHARDS);
+function eventOf(change: ChangeSpec): WaEvent {
+  const events = webhookEvents([{ wabaId: WABA, changes: [change] }], SHARDS);
   if (events.length !== 1) throw new Error(`expected one event, got ${events.length}`);
   return events[0]!;
 }
