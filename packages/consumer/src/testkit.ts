@@ -1,6 +1,10 @@
 // Test helpers for the consumer's integration tests (real nats-server, kv store): topology,
-// events made the way the ingress makes them, a worker with short timings, and the
-// reference join to compare stored state with.
+// events made the way the ingress makes them, a worker with short timings or the consumer
+// as a real process, shard consumer totals, and the reference join to compare stored state
+// with. No vitest here (the bench imports it); shared assertions are in testkit.vitest.ts.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { createPublisher, ensureTopology, regionTopology } from '@wamesh/bus';
 import {
@@ -10,8 +14,10 @@ import {
   type MessageEvent,
   type StatusEvent,
   type StatusSpec,
+  streamNames,
   webhookEvents,
 } from '@wamesh/core';
+import { freePorts } from '@wamesh/nats-harness';
 import { createStore, type StateStore } from '@wamesh/store';
 import { createLogger, createMetrics, type Logger } from '@wamesh/telemetry';
 import { buildWorker, type Worker, type WorkerDeps } from './worker.ts';
@@ -118,6 +124,77 @@ export async function startTestWorker(opts: TestWorkerOptions): Promise<TestWork
       return stopped;
     },
   };
+}
+
+export interface ConsumerProcess {
+  child: ChildProcess;
+  /** Its metrics and health HTTP port on 127.0.0.1. */
+  port: number;
+  /** The last 20 kB it wrote to stdout and stderr. */
+  output: () => string;
+  exited: Promise<number | null>;
+  /** GET on its HTTP port; undefined while it does not answer (within 2 s). */
+  get(path: string): Promise<{ status: number; body: string } | undefined>;
+}
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+/** The consumer as a real process (main.ts) on a free port, with PATH and `env` as its whole environment. */
+export async function spawnConsumer(env: Record<string, string>): Promise<ConsumerProcess> {
+  const [port] = await freePorts(1);
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => {
+    out = (out + d.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  async function get(path: string): Promise<{ status: number; body: string } | undefined> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2_000) });
+      return { status: res.status, body: await res.text() };
+    } catch {
+      return undefined;
+    }
+  }
+  return { child, port: port!, output: () => out, exited, get };
+}
+
+/** Messages of the region's shard consumers, summed over every shard. */
+export async function shardTotals(
+  jsm: JetStreamManager,
+  region: string,
+  shards: number,
+): Promise<{ pending: number; ackPending: number; redelivered: number }> {
+  const totals = { pending: 0, ackPending: 0, redelivered: 0 };
+  for (let s = 0; s < shards; s++) {
+    const info = await jsm.consumers.info(streamNames(region).input, `shard-${s}`);
+    totals.pending += info.num_pending;
+    totals.ackPending += info.num_ack_pending;
+    totals.redelivered += info.num_redelivered;
+  }
+  return totals;
+}
+
+/** A seeded random number generator in [0, 1): a test's shuffles and sizes are the same every run. */
+export function seededRandom(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+}
+
+/** The items in the order of a random key each (inverted arrivals abound). */
+export function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  return items
+    .map((item) => ({ item, k: random() }))
+    .sort((a, b) => a.k - b.k)
+    .map((x) => x.item);
 }
 
 /** Every event-log entry, found through the timelines of the given wamids (each event has one wamid). */

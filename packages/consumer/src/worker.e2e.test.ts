@@ -23,6 +23,8 @@ import {
   provisionRegion,
   quietLogger,
   referenceState,
+  seededRandom,
+  shuffled,
   startTestWorker,
   type TestWorker,
   until,
@@ -155,17 +157,13 @@ describe('ingress + consumer + kv', () => {
       });
     }
     // Deterministic shuffle, then webhooks of 1-3 changes; every fifth one sent twice.
-    let seed = 42;
-    const rnd = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    const shuffled = changes.map((c) => ({ c, k: rnd() })).sort((a, b) => a.k - b.k).map((x) => x.c);
+    const rnd = seededRandom(42);
+    const order = shuffled(changes, rnd);
     const before = sent.length;
     let hooks = 0;
-    for (let i = 0; i < shuffled.length; hooks++) {
+    for (let i = 0; i < order.length; hooks++) {
       const size = 1 + Math.floor(rnd() * 3);
-      const part = shuffled.slice(i, i + size);
+      const part = order.slice(i, i + size);
       i += size;
       await deliver(part);
       if (hooks % 5 === 0) {

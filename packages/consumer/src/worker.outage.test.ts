@@ -2,7 +2,7 @@
 // nothing is acked that was not stored, and once the store is back every event lands once.
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { type Envelope, streamNames } from '@wamesh/core';
+import type { Envelope } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,11 +11,12 @@ import {
   loggedEvents,
   provisionRegion,
   publishAll,
-  referenceState,
+  shardTotals,
   statusEnvelope,
   startTestWorker,
   until,
 } from './testkit.ts';
+import { expectLoggedOnceAndJoined } from './testkit.vitest.ts';
 
 const REGION = 'outage';
 const SHARDS = 2;
@@ -42,16 +43,7 @@ function events(tag: string, n: number): Envelope[] {
   return out;
 }
 
-async function totals() {
-  let pending = 0;
-  let ackPending = 0;
-  for (let s = 0; s < SHARDS; s++) {
-    const info = await jsm.consumers.info(streamNames(REGION).input, `shard-${s}`);
-    pending += info.num_pending;
-    ackPending += info.num_ack_pending;
-  }
-  return { pending, ackPending };
-}
+const totals = () => shardTotals(jsm, REGION, SHARDS);
 
 const metric = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
 
@@ -82,15 +74,7 @@ describe('worker store outage', () => {
         const x = await totals();
         return x.pending === 0 && x.ackPending === 0;
       }, 60_000);
-      const all = [...before, ...during];
-      const ids = await loggedEvents(w.store, all.map((e) => e.event.wamid));
-      expect(new Set(ids).size).toBe(ids.length);
-      expect(ids.length).toBe(all.length);
-      const ref = referenceState(all);
-      for (const [wamid, want] of ref.messages) {
-        const have = (await w.store.getMessage(wamid))!;
-        expect({ status: have.status, statusAt: have.statusAt }).toEqual({ status: want.status, statusAt: want.statusAt });
-      }
+      await expectLoggedOnceAndJoined(w.store, [...before, ...during]);
       const text = await scrape();
       expect(metric(text, /wamesh_consumer_dispositions_total\{disposition="dead"[^}]*\} (\d+)/)).toBe(0);
       expect((await w.worker.http.inject('/readyz')).statusCode).toBe(200);

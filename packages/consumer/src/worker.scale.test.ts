@@ -3,98 +3,70 @@
 // (SIGTERM), the one to 1 is a crash (SIGKILL). Every shard has exactly one owner at each
 // steady state, the killed replica's shards move within 2 × the lease TTL, and in the end
 // every event is logged exactly once and the state is core's reference join.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { ensureTopology, fairShare, regionTopology } from '@wamesh/bus';
-import { type Envelope, streamNames } from '@wamesh/core';
-import { freePorts, startServer } from '@wamesh/nats-harness';
+import { fairShare } from '@wamesh/bus';
+import type { Envelope } from '@wamesh/core';
+import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { createStore, type StateStore } from '@wamesh/store';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loggedEvents, publishAll, referenceState, statusEnvelope, until } from './testkit.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ConsumerProcess,
+  provisionRegion,
+  publishAll,
+  seededRandom,
+  shardTotals,
+  shuffled,
+  statusEnvelope,
+  until,
+} from './testkit.ts';
+import { expectLoggedOnceAndJoined, useConsumerProcesses } from './testkit.vitest.ts';
 
 const SHARDS = 8;
 const TTL = 1_500;
 const REGION = 'scale';
 const T = 1_760_000_000;
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const nats = useNats(() => startServer());
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 let store: StateStore;
-const children: ChildProcess[] = [];
+const spawnConsumer = useConsumerProcesses();
 
 beforeAll(async () => {
   nc = await nats().connect();
   jsm = await jetstreamManager(nc);
-  await ensureTopology(
-    nc,
-    regionTopology({ region: REGION, shards: SHARDS, replicas: 1, duplicateWindowMs: 120_000, maxAgeMs: 3_600_000, ackWaitMs: 5_000, leaseTtlMs: TTL }),
-  );
+  await provisionRegion(nc, REGION, SHARDS, 5_000, TTL);
   store = createStore({ nc });
   await store.init();
-});
-
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
 afterAll(async () => {
   await store?.close();
 });
 
-interface Replica {
-  child: ChildProcess;
-  port: number;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-async function spawnReplica(): Promise<Replica> {
-  const [port] = await freePorts(1);
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH,
-      WAMESH_REGION: REGION,
-      WAMESH_SHARDS: String(SHARDS),
-      NATS_URLS: nats().url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      BATCH_SIZE: '20',
-      BATCH_MAX_WAIT_MS: '20',
-      LEASE_TTL_MS: String(TTL),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function spawnReplica(): Promise<ConsumerProcess> {
+  const r = await spawnConsumer({
+    WAMESH_REGION: REGION,
+    WAMESH_SHARDS: String(SHARDS),
+    NATS_URLS: nats().url,
+    BATCH_SIZE: '20',
+    BATCH_MAX_WAIT_MS: '20',
+    LEASE_TTL_MS: String(TTL),
+    LOG_LEVEL: 'warn',
   });
-  children.push(child);
-  let out = '';
-  const keep = (d: Buffer) => {
-    out = (out + d.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const r = { child, port: port!, exited, output: () => out };
-  await until(`replica on :${port} ready\n${out}`, async () => (await owned(r)) !== undefined, 30_000);
+  await until(`replica on :${r.port} ready\n${r.output()}`, async () => (await owned(r)) !== undefined, 30_000);
   return r;
 }
 
 /** Shards the replica holds, from its /metrics (wamesh_lease_owner{shard} 1). */
-async function owned(r: Replica): Promise<number[] | undefined> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${r.port}/metrics`, { signal: AbortSignal.timeout(2_000) });
-    const body = await res.text();
-    return [...body.matchAll(/^wamesh_lease_owner\{[^}]*shard="(\d+)"[^}]*\} 1$/gm)].map((m) => Number(m[1]));
-  } catch {
-    return undefined;
-  }
+async function owned(r: ConsumerProcess): Promise<number[] | undefined> {
+  const res = await r.get('/metrics');
+  return res && [...res.body.matchAll(/^wamesh_lease_owner\{[^}]*shard="(\d+)"[^}]*\} 1$/gm)].map((m) => Number(m[1]));
 }
 
 /** Each shard held by exactly one replica, and the counts are the fair shares. */
-async function steady(rs: Replica[]): Promise<boolean> {
+async function steady(rs: ConsumerProcess[]): Promise<boolean> {
   const each = await Promise.all(rs.map(owned));
   if (each.some((o) => o === undefined)) return false;
   const all = each.flatMap((o) => o!);
@@ -113,14 +85,7 @@ function workload(from: number, keys: number): Envelope[] {
       out.push(statusEnvelope({ id: `wamid.scale.${k}`, status: ladder[i]!, timestamp: T + k + i }, SHARDS, { region: REGION }));
     }
   }
-  let seed = 11 + from;
-  return out
-    .map((e) => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return { e, k: seed };
-    })
-    .sort((a, b) => a.k - b.k)
-    .map((x) => x.e);
+  return shuffled(out, seededRandom(11 + from));
 }
 
 describe('worker scale', () => {
@@ -176,28 +141,14 @@ describe('worker scale', () => {
     await until(
       'every event settled',
       async () => {
-        let pending = 0;
-        for (let s = 0; s < SHARDS; s++) {
-          const info = await jsm.consumers.info(streamNames(REGION).input, `shard-${s}`);
-          pending += info.num_pending + info.num_ack_pending;
-        }
-        return pending === 0;
+        const t = await shardTotals(jsm, REGION, SHARDS);
+        return t.pending + t.ackPending === 0;
       },
       60_000,
     );
 
     // Nothing lost, nothing applied twice, state = the reference join.
-    const ids = await loggedEvents(
-      store,
-      events.map((e) => e.event.wamid),
-    );
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.length).toBe(events.length);
-    const ref = referenceState(events);
-    for (const [wamid, want] of ref.messages) {
-      const have = await store.getMessage(wamid);
-      expect({ status: have?.status, statusAt: have?.statusAt }, wamid).toEqual({ status: want.status, statusAt: want.statusAt });
-    }
+    await expectLoggedOnceAndJoined(store, events);
 
     mark('settled and checked');
     if (process.env['LEASE_TIMINGS']) console.log(`takeover ${Math.round(takeover)} ms (TTL ${TTL}); steps ${JSON.stringify(marks)}`);

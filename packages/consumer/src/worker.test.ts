@@ -12,6 +12,7 @@ import {
   provisionRegion,
   publishAll,
   referenceState,
+  shardTotals,
   statusEnvelope,
   startTestWorker,
   type TestWorker,
@@ -47,11 +48,7 @@ async function worker(region: string, prefix: string, extra: { maxDeliveries?: n
   return w;
 }
 
-async function ackPending(region: string): Promise<number> {
-  let total = 0;
-  for (let s = 0; s < SHARDS; s++) total += (await jsm.consumers.info(streamNames(region).input, `shard-${s}`)).num_ack_pending;
-  return total;
-}
+const ackPending = async (region: string): Promise<number> => (await shardTotals(jsm, region, SHARDS)).ackPending;
 
 async function streamMessages(stream: string) {
   const info = await jsm.streams.info(stream);
@@ -216,9 +213,7 @@ describe('worker', () => {
       from: `wa.${region}.msg.2`,
     });
     // Termed, not redelivered: one delivery each.
-    let redelivered = 0;
-    for (let s = 0; s < SHARDS; s++) redelivered += (await jsm.consumers.info(streamNames(region).input, `shard-${s}`)).num_redelivered;
-    expect(redelivered).toBe(0);
+    expect((await shardTotals(jsm, region, SHARDS)).redelivered).toBe(0);
     const text = (await w.http.inject('/metrics')).body;
     expect(text).toMatch(/wamesh_consumer_events_total\{outcome="invalid",kind="status"[^}]*\} 2/);
     expect(text).toMatch(/wamesh_consumer_dispositions_total\{disposition="dead"[^}]*\} 3/);
