@@ -64,19 +64,17 @@ export {
   backoff,
   createShardRunner,
   type RunnerObserver,
-  type SettleTally,
   type ShardRunner,
   type ShardRunnerOptions,
 } from './shard-runner.ts';
+export type { SettleTally } from './settle.ts';
 export { createDeadLetterer, type DeadLetterer, deadLetterSubject } from './dead-letter.ts';
 export {
   createShardLeases,
-  defaultMemberId,
-  fairShare,
   type LeaseObserver,
-  type LeaseTimings,
   type ReleaseReason,
   type ShardLeases,
   type ShardLeasesOptions,
 } from './leases.ts';
+export { defaultMemberId, fairShare, type LeaseTimings } from './lease-share.ts';
 export { leaseMetrics } from './lease-metrics.ts';

@@ -4,7 +4,8 @@ import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTopology } from './ensure.ts';
-import { createShardLeases, fairShare, type ReleaseReason, type ShardLeases } from './leases.ts';
+import { fairShare } from './lease-share.ts';
+import { createShardLeases, type ReleaseReason, type ShardLeases } from './leases.ts';
 import { silentLogger } from './logger.ts';
 import { leaseBucketName, regionTopology } from './topology.ts';
 

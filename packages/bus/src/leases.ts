@@ -10,12 +10,22 @@
 // later still). Another replica takes a lease over only when it is gone (bucket TTL) or its
 // revision has not changed for a full T of the taker's own observation, i.e. after the
 // owner's deadline. State stays correct even when both briefly process (writes are joins);
-// the lease is about order and efficiency.
-import { hostname } from 'node:os';
+// the lease is about order and efficiency. Who should hold how many and which shards is
+// lease-share.ts.
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { type KV, Kvm, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection, QueuedIterator } from '@nats-io/nats-core';
-import { fnv1a32 } from '@wamesh/core';
+import {
+  byPreference,
+  defaultMemberId,
+  fairShare,
+  type LeaseTimings,
+  leaseTimings,
+  liveMembers,
+  memberKey,
+  type Seen,
+  shardKey,
+} from './lease-share.ts';
 import type { BusLogger } from './logger.ts';
 import { leaseBucketName } from './topology.ts';
 
@@ -62,14 +72,6 @@ export interface ShardLeases {
   timings(): LeaseTimings;
 }
 
-export interface LeaseTimings {
-  ttlMs: number;
-  /** Heartbeat and renewal period: T/4. */
-  renewMs: number;
-  /** An owner stops fetching this long after sending its last successful renewal: 0.75·T. */
-  fenceMs: number;
-}
-
 interface Held {
   revision: number;
   /** Local time at which the last successful renewal (or the claim) was sent. */
@@ -79,30 +81,8 @@ interface Held {
   drained?: boolean;
 }
 
-/** What the watch last showed for a key, and since when (local time) that revision stands. */
-interface Seen {
-  revision: number;
-  deleted: boolean;
-  since: number;
-}
-
-const shardKey = (shard: number): string => `shard.${shard}`;
-const memberKey = (id: string): string => `member.${id}`;
 const now = (): number => performance.now();
 const json = (v: object): string => JSON.stringify(v);
-
-export const defaultMemberId = (): string =>
-  `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`.replace(/[^A-Za-z0-9_-]/g, '_');
-
-/** This replica's fair share: floor(S/n), plus one for the first S mod n members in id order. */
-export function fairShare(shards: number, members: string[], me: string): number {
-  const sorted = [...new Set([...members, me])].sort();
-  const i = sorted.indexOf(me);
-  return Math.floor(shards / sorted.length) + (i < shards % sorted.length ? 1 : 0);
-}
-
-/** Rendezvous score: each member prefers different shards, so claims rarely collide. */
-const preference = (member: string, shard: number): number => fnv1a32(`${member}/${shard}`);
 
 const isCasConflict = (err: unknown): boolean =>
   err instanceof JetStreamApiError &&
@@ -115,7 +95,7 @@ export function createShardLeases(opts: ShardLeasesOptions): ShardLeases {
   const held = new Map<number, Held>();
   const seen = new Map<string, Seen>();
   const log = (o: object) => ({ region, member: memberId, ...o });
-  let timing: LeaseTimings = timingsFor(opts.ttlMs);
+  let timing: LeaseTimings = leaseTimings(opts.ttlMs);
   let kv: KV | undefined;
   let watch: QueuedIterator<KvWatchEntry> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -123,18 +103,6 @@ export function createShardLeases(opts: ShardLeasesOptions): ShardLeases {
   let stopping = false;
   let ticking: Promise<void> = Promise.resolve();
   let lastMembers = '';
-
-  function timingsFor(ttlMs: number): LeaseTimings {
-    return { ttlMs, renewMs: Math.floor(ttlMs / 4), fenceMs: Math.floor((ttlMs * 3) / 4) };
-  }
-
-  const fresh = (s: Seen | undefined, t: number): boolean => s !== undefined && !s.deleted && t - s.since < timing.ttlMs;
-
-  function liveMembers(t: number): string[] {
-    const ids = new Set([memberId]);
-    for (const [key, s] of seen) if (key.startsWith('member.') && fresh(s, t)) ids.add(key.slice('member.'.length));
-    return [...ids].sort();
-  }
 
   function arm(shard: number, h: Held): void {
     clearTimeout(h.fence);
@@ -242,7 +210,7 @@ export function createShardLeases(opts: ShardLeasesOptions): ShardLeases {
     await Promise.all(work);
     if (stopping) return;
 
-    const members = liveMembers(t);
+    const members = liveMembers(seen, memberId, timing.ttlMs, t);
     const target = fairShare(shards, members, memberId);
     const signature = `${members.join(',')}:${target}`;
     if (signature !== lastMembers) {
@@ -251,7 +219,7 @@ export function createShardLeases(opts: ShardLeasesOptions): ShardLeases {
       observer?.onMembers?.(members, target);
     }
     const keeping = [...held].filter(([, h]) => !h.releasing).map(([shard]) => shard);
-    const mine = (a: number, b: number) => preference(memberId, b) - preference(memberId, a);
+    const mine = byPreference(memberId);
     if (keeping.length > target) {
       for (const shard of keeping.sort(mine).slice(target)) release(shard, 'rebalance');
     } else if (keeping.length < target) {
@@ -308,7 +276,7 @@ export function createShardLeases(opts: ShardLeasesOptions): ShardLeases {
       const bucketTtl = (await kv.status()).ttl;
       if (bucketTtl > 0 && bucketTtl !== opts.ttlMs) {
         logger.warn(log({ configured: opts.ttlMs, bucket: bucketTtl }), 'lease TTL differs from the bucket TTL; using the bucket TTL');
-        timing = timingsFor(bucketTtl);
+        timing = leaseTimings(bucketTtl);
       }
       running = true;
       void follow();
@@ -343,7 +311,7 @@ export function createShardLeases(opts: ShardLeasesOptions): ShardLeases {
       await ticking.catch(() => {});
     },
     owned: () => [...held.keys()].sort((a, b) => a - b),
-    members: () => liveMembers(now()),
+    members: () => liveMembers(seen, memberId, timing.ttlMs, now()),
     timings: () => timing,
   };
 }

@@ -1,23 +1,15 @@
 // One fetch loop per owned shard on its durable pull consumer `shard-<n>`: fetch a batch,
-// hand it to the BatchHandler, then settle every message as the handler decided (ack only
-// after the handler returned, i.e. after the store write). Shards start and stop one by one
-// at run time, so lease-based ownership can move them between replicas.
+// then settle it (settle.ts: the BatchHandler decides, every message is acked, nak'd or
+// dead-lettered accordingly). Shards start and stop one by one at run time, so lease-based
+// ownership can move them between replicas.
 import { type Consumer, type JetStreamClient, type JsMsg, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { streamNames } from '@wamesh/core';
 import { createDeadLetterer, type DeadLetterer } from './dead-letter.ts';
 import type { BusLogger } from './logger.ts';
+import { createSettler, type SettleTally } from './settle.ts';
 import { shardConsumerName } from './topology.ts';
-import type { BatchHandler, Disposition } from './types.ts';
-
-/** How one batch was settled; for metrics. */
-export interface SettleTally {
-  acked: number;
-  naked: number;
-  deadLettered: number;
-  /** Dead letters whose DLQ publish failed: nak'd instead, nothing termed. */
-  deadLetterFailed: number;
-}
+import type { BatchHandler } from './types.ts';
 
 export interface RunnerObserver {
   onSettled?(shard: number, size: number, tally: SettleTally): void;
@@ -75,7 +67,6 @@ interface ShardLoop {
 
 const DEFAULT_IDLE_POLL_MS = 1_000;
 const FETCH_EXPIRES_MS = 1_000;
-const ACK_FLUSH_TIMEOUT_MS = 5_000;
 
 export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
   const { nc, region, shards, handler, logger, batchSize, batchMaxWaitMs, maxDeliveries } = opts;
@@ -87,8 +78,17 @@ export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
   const retry = opts.retry ?? { initialMs: 250, maxMs: 10_000 };
   const stream = streamNames(region).input;
   const js: JetStreamClient = jetstream(nc);
-  const dlq = opts.deadLetterer ?? createDeadLetterer(js, region);
   const observer = opts.observer ?? {};
+  const settle = createSettler({
+    nc,
+    region,
+    handler,
+    logger,
+    maxDeliveries,
+    nakMs: retry.initialMs,
+    dlq: opts.deadLetterer ?? createDeadLetterer(js, region),
+    observer,
+  });
   const loops = new Map<number, ShardLoop>();
 
   async function nextBatch(loop: ShardLoop, consumer: Consumer, hint: number): Promise<JsMsg[]> {
@@ -103,72 +103,6 @@ export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
     }
     if (batchSize === 1 || pending === 0) return [first];
     return [first, ...(await fetchUpTo(consumer, Math.min(batchSize - 1, pending)))];
-  }
-
-  async function settle(loop: ShardLoop, consumer: Consumer, batch: JsMsg[]): Promise<SettleTally> {
-    const { shard } = loop;
-    // Keep the server from redelivering while a slow store write is still going on.
-    const ackWaitMs = ((await consumer.info(true)).config.ack_wait ?? 30e9) / 1e6;
-    const ticker = setInterval(() => {
-      for (const m of batch) m.working();
-    }, Math.max(500, ackWaitMs / 3));
-    let decided: Disposition[];
-    try {
-      decided = await handler(shard, batch);
-    } catch (err) {
-      logger.error({ err, region, shard, size: batch.length }, 'batch handler threw; naking the batch');
-      observer.onLoopError?.(shard, err);
-      const reason = `batch handler threw: ${err instanceof Error ? err.message : String(err)}`;
-      decided = batch.map(() => ({ kind: 'nak', delayMs: retry.initialMs, reason }));
-    } finally {
-      clearInterval(ticker);
-    }
-    const tally: SettleTally = { acked: 0, naked: 0, deadLettered: 0, deadLetterFailed: 0 };
-    await Promise.all(
-      batch.map((msg, i) =>
-        settleOne(shard, msg, decided[i] ?? { kind: 'nak', delayMs: retry.initialMs, reason: 'no disposition' }, tally),
-      ),
-    );
-    // Acks are fire-and-forget publishes: make sure the server has them before moving on
-    // (and before a stop() resolves). Bounded, so a shutdown during an outage cannot hang:
-    // acks still buffered go out on reconnect, or the messages are redelivered (idempotent).
-    if (!(await flushWithin(nc, ACK_FLUSH_TIMEOUT_MS))) {
-      logger.warn({ region, shard, size: batch.length }, `acks not confirmed within ${ACK_FLUSH_TIMEOUT_MS} ms`);
-    }
-    observer.onSettled?.(shard, batch.length, tally);
-    return tally;
-  }
-
-  async function settleOne(shard: number, msg: JsMsg, d: Disposition, tally: SettleTally): Promise<void> {
-    if (d.kind === 'ack') {
-      msg.ack();
-      tally.acked++;
-      return;
-    }
-    let reason = d.reason;
-    if (d.kind === 'nak') {
-      if (msg.info.deliveryCount < maxDeliveries) {
-        msg.nak(Math.max(0, d.delayMs));
-        tally.naked++;
-        return;
-      }
-      reason = `max deliveries (${maxDeliveries}) reached: ${d.reason}`;
-    }
-    try {
-      await dlq.deadLetter(msg, shard, reason);
-      msg.term();
-      tally.deadLettered++;
-      observer.onDeadLetter?.(shard, msg.subject, reason);
-      logger.warn(
-        { region, shard, subject: msg.subject, seq: msg.info.streamSequence, deliveries: msg.info.deliveryCount, reason },
-        'message dead-lettered',
-      );
-    } catch (err) {
-      // Never term what the DLQ did not take: try again later.
-      msg.nak(retry.initialMs);
-      tally.deadLetterFailed++;
-      logger.error({ err, region, shard, subject: msg.subject, seq: msg.info.streamSequence, reason }, 'dead-letter publish failed; nak');
-    }
   }
 
   async function run(loop: ShardLoop): Promise<void> {
@@ -191,7 +125,7 @@ export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
         hint = batch.at(-1)?.info.pending ?? 0;
         loop.lastLag = hint;
         // Once fetched, a batch is always settled, even when stop() came in meanwhile.
-        const tally = await settle(loop, consumer, batch);
+        const tally = await settle(shard, consumer, batch);
         // A batch that was all nak'd (store down) pauses the shard, with growing waits, so
         // a backlog does not burn its deliveries against a dead store in a few seconds.
         failedBatches = tally.acked + tally.deadLettered === 0 ? failedBatches + 1 : 0;
@@ -281,18 +215,6 @@ async function fetchUpTo(consumer: Consumer, max: number): Promise<JsMsg[]> {
   const iter = await consumer.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS });
   for await (const m of iter) out.push(m);
   return out;
-}
-
-async function flushWithin(nc: NatsConnection, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([nc.flush().then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Exponential backoff with jitter: attempt 1 → ~initial, doubling up to max. */
