@@ -31,19 +31,20 @@ export interface NaiveStore {
 
 const token = (s: string) => Buffer.from(s, 'utf8').toString('base64url') || '_';
 
+async function readDoc<T>(kv: KV, key: string): Promise<T | null> {
+  const e = await kv.get(key);
+  return e && e.operation === 'PUT' ? e.json<T>() : null;
+}
+
 export async function openNaiveStore(nc: NatsConnection, prefix: string): Promise<NaiveStore> {
   const kvm = new Kvm(nc);
   const messages = await kvm.create(`${prefix}_messages`, { history: 1 });
   const conversations = await kvm.create(`${prefix}_conversations`, { history: 1 });
-  const read = async <T>(kv: KV, key: string): Promise<T | null> => {
-    const e = await kv.get(key);
-    return e && e.operation === 'PUT' ? e.json<T>() : null;
-  };
   return {
     messages,
     conversations,
-    getMessage: (wamid) => read<MessageDoc>(messages, token(wamid)),
-    getConversation: (phone, waId) => read<ConversationDoc>(conversations, `${token(phone)}.${token(waId)}`),
+    getMessage: (wamid) => readDoc<MessageDoc>(messages, token(wamid)),
+    getConversation: (phone, waId) => readDoc<ConversationDoc>(conversations, `${token(phone)}.${token(waId)}`),
   };
 }
 
@@ -78,36 +79,35 @@ export function naiveHandler(redis: Redis, store: NaiveStore, stats: NaiveStats,
     }
   }
 
+  /** Read, change and write back one document under its lock (no compare-and-set: the lock is all). */
+  function rewrite<D, A extends { doc: D }>(kv: KV, lock: string, key: string, change: (before: D | null) => A): Promise<A> {
+    return withLock(lock, async () => {
+      const applied = change(await readDoc<D>(kv, key));
+      await kv.put(key, JSON.stringify(applied.doc));
+      return applied;
+    });
+  }
+
   async function applyOne(envelope: Envelope): Promise<void> {
     const { event } = envelope;
     if (event.kind === 'status') {
       const key = token(event.wamid);
-      const outcome = await withLock(`m:${key}`, async () => {
-        const e = await store.messages.get(key);
-        const before = e && e.operation === 'PUT' ? e.json<MessageDoc>() : null;
-        const applied = applyStatus(before, envelope as Envelope<StatusEvent>);
-        await store.messages.put(key, JSON.stringify(applied.doc));
-        return applied.outcome;
-      });
+      const { outcome } = await rewrite(store.messages, `m:${key}`, key, (before: MessageDoc | null) =>
+        applyStatus(before, envelope as Envelope<StatusEvent>),
+      );
       await log(envelope, outcome);
       return;
     }
     const ckey = `${token(event.phoneNumberId)}.${token(event.waId)}`;
-    const outcome = await withLock(`c:${ckey}`, async () => {
-      const e = await store.conversations.get(ckey);
-      const before = e && e.operation === 'PUT' ? e.json<ConversationDoc>() : null;
-      const applied = applyMessage(before, envelope as Envelope<MessageEvent>);
-      await store.conversations.put(ckey, JSON.stringify(applied.doc));
-      return applied.outcome;
-    });
+    const { outcome } = await rewrite(store.conversations, `c:${ckey}`, ckey, (before: ConversationDoc | null) =>
+      applyMessage(before, envelope as Envelope<MessageEvent>),
+    );
     await log(envelope, outcome);
     const mkey = token(event.wamid);
-    await withLock(`m:${mkey}`, async () => {
-      const e = await store.messages.get(mkey);
-      const own = inboundOf(envelope as Envelope<MessageEvent>);
-      const before = e && e.operation === 'PUT' ? e.json<MessageDoc>() : null;
-      await store.messages.put(mkey, JSON.stringify(before ? joinMessageDocs(before, own) : own));
-    });
+    const own = inboundOf(envelope as Envelope<MessageEvent>);
+    await rewrite(store.messages, `m:${mkey}`, mkey, (before: MessageDoc | null) => ({
+      doc: before ? joinMessageDocs(before, own) : own,
+    }));
   }
 
   async function log(envelope: Envelope, outcome: Outcome): Promise<void> {
