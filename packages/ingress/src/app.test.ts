@@ -232,11 +232,21 @@ describe('probes and metrics', () => {
 });
 
 describe('logs', () => {
-  it('one line per stored webhook with request id, region and counts; never secrets or message bodies', async () => {
+  it('no line at info for a plain 200; one for a retry, with request id, region and counts; never secrets or message bodies', async () => {
     const body = webhookBody(tag(), 1, 1);
-    await f.post(body);
+    const before = f.logs.length;
+    expect((await f.post(body)).statusCode).toBe(200);
+    expect(f.logs.slice(before).filter((l) => l.msg === 'webhook stored')).toHaveLength(0);
+    expect((await f.post(body)).statusCode).toBe(200);
     const line = f.logs.findLast((l) => l.msg === 'webhook stored');
-    expect(line).toMatchObject({ region: 'eu-west', service: 'wamesh-ingress', events: 2, published: 2, duplicates: 0 });
+    expect(line).toMatchObject({
+      level: 'info',
+      region: 'eu-west',
+      service: 'wamesh-ingress',
+      events: 2,
+      published: 0,
+      duplicates: 2,
+    });
     expect(typeof line?.reqId).toBe('string');
     const text = f.logText();
     expect(text).not.toContain(SECRET);

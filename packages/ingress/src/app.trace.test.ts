@@ -11,7 +11,7 @@ const nats = useNats(() => startServer());
 let f: IngressFixture;
 
 beforeAll(async () => {
-  f = await startIngress(nats(), { region: 'trace' });
+  f = await startIngress(nats(), { region: 'trace', logLevel: 'debug' });
 });
 afterAll(async () => {
   await f?.close();

@@ -65,7 +65,7 @@ describe('main - start-up and shutdown', () => {
       HOST: '127.0.0.1',
       WA_APP_SECRETS: 'main-secret',
       WA_VERIFY_TOKEN: 'main-token',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'debug', // 'webhook stored' for a plain 200 is a debug line
     });
     const base = `http://127.0.0.1:${port}`;
     await until('readyz', async () => (await fetch(`${base}/readyz`)).status === 200);
