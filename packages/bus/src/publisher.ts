@@ -1,11 +1,11 @@
 // Durable publish of a batch of events: every event goes out at once, and publish()
 // resolves only when JetStream acknowledged all of them. Anything that keeps an ack from
 // arriving within the timeout becomes a PublishUnavailableError (the ingress answers 503).
-import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { JetStreamApiError, JetStreamError } from '@nats-io/jetstream';
+import { createInbox, errors as natsErrors, type Msg, type NatsConnection } from '@nats-io/nats-core';
 import { type Envelope, subjectOf, type WaEvent } from '@wamesh/core';
 import { BusError, PublishFailedError, PublishUnavailableError, type UnavailableReason } from './errors.ts';
-import { encodeMeta } from './headers.ts';
+import { encodeMeta, HEADER_MSG_ID } from './headers.ts';
 import type { Publisher, PublishReport } from './types.ts';
 
 export interface PublisherOptions {
@@ -16,8 +16,8 @@ export interface PublisherOptions {
 export function createPublisher(nc: NatsConnection, opts: PublisherOptions): Publisher {
   const { timeoutMs } = opts;
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`);
-  const js: JetStreamClient = jetstream(nc);
   const link = watchLink(nc);
+  const acks = pubAcks(nc);
 
   return {
     async publish(batch: Envelope<WaEvent>[]): Promise<PublishReport> {
@@ -30,29 +30,117 @@ export function createPublisher(nc: NatsConnection, opts: PublisherOptions): Pub
         throw unavailable('disconnected', `NATS did not reconnect within ${timeoutMs} ms`);
       }
       const timeout = Math.max(1, deadline - Date.now());
-      const acks = await Promise.allSettled(
-        batch.map(({ event, meta }, i) =>
-          link.guard(
-            js.publish(subjects[i]!, JSON.stringify(event), {
-              msgID: event.id,
-              headers: encodeMeta(meta),
-              timeout,
-            }),
-          ),
+      const settled = await link.guard(
+        acks.publish(
+          batch.map(({ event, meta }, i) => {
+            const headers = encodeMeta(meta);
+            headers.set(HEADER_MSG_ID, event.id);
+            return { subject: subjects[i]!, data: JSON.stringify(event), headers };
+          }),
+          timeout,
         ),
       );
       let published = 0;
       let duplicates = 0;
       let failure: unknown;
-      for (const a of acks) {
-        if (a.status === 'rejected') failure ??= a.reason;
-        else if (a.value.duplicate) duplicates++;
+      for (const a of settled) {
+        if (a instanceof Error) failure ??= a;
+        else if (a.duplicate) duplicates++;
         else published++;
       }
       if (failure !== undefined) throw classifyPublishError(failure, batch.length - published - duplicates, batch.length);
       return { published, duplicates };
     },
   };
+}
+
+interface PubAck {
+  stream: string;
+  seq: number;
+  duplicate?: boolean;
+}
+type AckOrError = PubAck | Error;
+
+/**
+ * JetStream publishes with their PubAcks collected on one wildcard inbox subscription: a
+ * token per message in the reply subject, one timer per batch. nats.js's request() per
+ * event costs a timer, a mux entry and an Error (its "cancelled" rejection) for each.
+ * Errors are the ones js.publish would throw, so classifyPublishError reads them the same.
+ */
+function pubAcks(nc: NatsConnection) {
+  const prefix = createInbox();
+  const waiting = new Map<string, (result: AckOrError) => void>();
+  let seq = 0;
+  nc.subscribe(`${prefix}.*`, {
+    callback: (err, msg) => {
+      if (err) return;
+      const settle = waiting.get(msg.subject);
+      if (settle) {
+        waiting.delete(msg.subject);
+        settle(ackOf(msg));
+      }
+    },
+  });
+
+  return {
+    /** One result per message, in order: its PubAck or the error js.publish would throw. */
+    publish(messages: { subject: string; data: string; headers: ReturnType<typeof encodeMeta> }[], timeoutMs: number) {
+      return new Promise<AckOrError[]>((resolve) => {
+        const results: AckOrError[] = new Array(messages.length);
+        const replies: string[] = [];
+        let open = messages.length;
+        const timer = setTimeout(() => {
+          for (let i = 0; i < replies.length; i++) {
+            const settle = waiting.get(replies[i]!);
+            if (settle) {
+              waiting.delete(replies[i]!);
+              settle(new natsErrors.TimeoutError());
+            }
+          }
+        }, timeoutMs);
+        for (let i = 0; i < messages.length; i++) {
+          const m = messages[i]!;
+          const reply = `${prefix}.${(++seq).toString(36)}`;
+          replies.push(reply);
+          waiting.set(reply, (r) => {
+            results[i] = r;
+            if (--open === 0) {
+              clearTimeout(timer);
+              resolve(results);
+            }
+          });
+          try {
+            nc.publish(m.subject, m.data, { reply, headers: m.headers });
+          } catch (e) {
+            waiting.get(reply)?.(e instanceof Error ? e : new Error(String(e)));
+            waiting.delete(reply);
+          }
+        }
+      });
+    },
+  };
+}
+
+function ackOf(msg: Msg): AckOrError {
+  // No stream listens on the subject: the server answers with a 503 status instead of an ack.
+  if (msg.headers?.hasError && msg.headers.code === 503) return new JetStreamNotEnabledError();
+  if (msg.data.length === 0) return new JetStreamError('invalid ack response');
+  try {
+    const v = msg.json<PubAck & { error?: ConstructorParameters<typeof JetStreamApiError>[0] }>();
+    if (v.error) return new JetStreamApiError(v.error);
+    if (!v.stream) return new JetStreamError('invalid ack response');
+    return v;
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+/** Named like nats.js's (JetStreamNotEnabled), which classifyPublishError maps to no_responders. */
+class JetStreamNotEnabledError extends Error {
+  constructor() {
+    super('jetstream is not enabled');
+    this.name = 'JetStreamNotEnabled';
+  }
 }
 
 /**
