@@ -68,7 +68,8 @@ type AckOrError = PubAck | Error;
  * Errors are the ones js.publish would throw, so classifyPublishError reads them the same.
  */
 function pubAcks(nc: NatsConnection) {
-  const prefix = createInbox();
+  // The connection's inbox prefix, like nats.js's own request inboxes (subscribe permissions).
+  const prefix = createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
   const waiting = new Map<string, (result: AckOrError) => void>();
   let seq = 0;
   nc.subscribe(`${prefix}.*`, {
