@@ -46,7 +46,8 @@ export async function startRegionNode(opts: RegionNodeOptions): Promise<RegionNo
     config: { region, shards, appSecrets: [opts.appSecret], verifyToken: 'e2e-verify', bodyLimitBytes: 1 << 20 },
     publisher: createPublisher(ingressNc, { timeoutMs: 10_000 }),
     readiness: async () => ({ ready: true, checks: {} }),
-    logger: createLogger({ service: 'wamesh-ingress', region, level: 'info', destination: ingressLog.stream }),
+    // debug: a plain 200's "webhook stored" line (with its trace_id) is a debug line.
+    logger: createLogger({ service: 'wamesh-ingress', region, level: 'debug', destination: ingressLog.stream }),
     metrics: createMetrics({ service: 'wamesh-ingress', region, defaultMetrics: false }),
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
