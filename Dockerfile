@@ -40,7 +40,8 @@ ENTRYPOINT ["/sbin/tini", "--"]
 FROM runtime AS ingress
 COPY --from=ingress-deps /app /app
 EXPOSE 8080
-CMD ["node", "packages/ingress/src/main.ts"]
+# INGRESS_NODE_FLAGS (packages/ingress/src/runtime.ts); test/deploy checks they match.
+CMD ["node", "--single-threaded-gc", "packages/ingress/src/main.ts"]
 
 FROM runtime AS consumer
 COPY --from=consumer-deps /app /app

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { INGRESS_NODE_FLAGS } from '@wamesh/ingress';
 import { isMap } from './nats-conf.ts';
 import {
   type ComposeService,
@@ -270,16 +271,18 @@ describe('Dockerfile', () => {
   });
 
   it('Dockerfile - service targets run as a non-root user without pnpm and start .ts with node', () => {
-    const main: Record<string, string> = {
-      ingress: 'packages/ingress/src/main.ts',
-      consumer: 'packages/consumer/src/main.ts',
-      cli: 'packages/cli/src/main.ts',
+    // The ingress starts with the flags `wamesh dev` and the benchmark use.
+    const command: Record<string, string> = {
+      ingress: ['node', ...INGRESS_NODE_FLAGS, 'packages/ingress/src/main.ts'].map((a) => `"${a}"`).join(', '),
+      consumer: '"node", "packages/consumer/src/main.ts"',
+      cli: '"node", "packages/cli/src/main.ts"',
     };
-    for (const [target, file] of Object.entries(main)) {
+    for (const [target, cmd] of Object.entries(command)) {
+      const file = cmd.split(', ').at(-1)!.replaceAll('"', '');
       const lines = chain(target).flatMap((s) => s.body);
       expect(lines.some((l) => /^USER (node|\d+)/.test(l)), `${target} USER`).toBe(true);
       expect(lines.some((l) => /pnpm/.test(l)), `${target} ships pnpm`).toBe(false);
-      expect(lines.join('\n')).toContain(`"node", "${file}"`);
+      expect(lines.join('\n')).toContain(cmd);
       expect(existsSync(join(ROOT, file)), `${file} exists`).toBe(true);
     }
   });

@@ -4,3 +4,4 @@ export { type IngressConfig, type IngressEnv, IngressEnvError, ingressEnvSchema,
 export { type ErrorBody, errorBody, INGRESS_ERRORS, IngressError, type IngressErrorCode } from './errors.ts';
 export { type IngressMetrics, ingressMetrics } from './metrics.ts';
 export type { Readiness, ReadinessProbe } from './probes.ts';
+export { INGRESS_MAIN, INGRESS_NODE_FLAGS } from './runtime.ts';

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
+import { INGRESS_MAIN, INGRESS_NODE_FLAGS } from '@wamesh/ingress';
 import { repoRoot } from '../paths.ts';
 import type { ChildSpec } from './supervisor.ts';
 import { type DevConfig, logDir, type RegionPlan } from './plan.ts';
 
-const main = (service: 'ingress' | 'consumer') => join(repoRoot, 'packages', service, 'src', 'main.ts');
 
 function common(cfg: DevConfig, r: RegionPlan, natsUrl: string): Record<string, string> {
   return {
@@ -21,7 +21,7 @@ export function ingressSpec(cfg: DevConfig, r: RegionPlan, natsUrl: string): Chi
   return {
     name: `ingress ${r.region}`,
     command: process.execPath,
-    args: [main('ingress')],
+    args: [...INGRESS_NODE_FLAGS, INGRESS_MAIN],
     cwd: repoRoot,
     env: {
       OTEL_SERVICE_NAME: 'wamesh-ingress',
@@ -46,7 +46,7 @@ export function consumerSpec(cfg: DevConfig, r: RegionPlan, natsUrl: string): Ch
   return {
     name: `consumer ${r.region}`,
     command: process.execPath,
-    args: [main('consumer')],
+    args: [join(repoRoot, 'packages', 'consumer', 'src', 'main.ts')],
     cwd: repoRoot,
     env,
     logFile: join(logDir(cfg.home), `consumer-${r.region}.log`),
