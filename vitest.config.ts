@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/bench/**/*.test.ts', 'test/**/*.test.ts'],
     // Integration tests start real nats-server processes: give them room, and run files
     // in a few forks so the 2-core machines stay responsive.
     testTimeout: 60_000,

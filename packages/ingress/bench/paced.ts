@@ -66,9 +66,11 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
     return `${head}\r\n${body}`;
   };
   const complete = (p: Pending, status: number) => {
-    if (status === 0) errors++;
-    else if (status !== 200) non2xx++;
-    if (p.recorded) latencies.push(performance.now() - p.due);
+    if (p.recorded) {
+      if (status === 0) errors++;
+      else if (status !== 200) non2xx++;
+      latencies.push(performance.now() - p.due);
+    }
     if (++done === total) finished();
   };
 
@@ -102,7 +104,10 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
       this.buffered += chunk;
       const headEnd = this.buffered.indexOf('\r\n\r\n');
       if (headEnd < 0) return;
-      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(this.buffered.slice(0, headEnd))?.[1] ?? 0);
+      const declared = /\r\ncontent-length: *(\d+)/i.exec(this.buffered.slice(0, headEnd))?.[1];
+      // Fastify always sends a length; anything else (chunked) counts as an error, loudly.
+      if (declared === undefined) return this.socket.destroy();
+      const length = Number(declared);
       if (this.buffered.length < headEnd + 4 + length) return;
       const status = Number(this.buffered.slice(9, 12));
       this.buffered = this.buffered.slice(headEnd + 4 + length);
