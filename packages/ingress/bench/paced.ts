@@ -8,6 +8,7 @@
 // Plain sockets with prebuilt requests keep this client's own CPU per request small (node:http
 // costs ~50 µs here), since it shares the machine with the server it measures.
 import { connect, type Socket } from 'node:net';
+import { percentile } from './stats.ts';
 
 export interface PacedOptions {
   url: string;
@@ -144,6 +145,6 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
 
   latencies.sort((x, y) => x - y);
   const n = latencies.length;
-  const at = (p: number) => latencies[Math.min(n - 1, Math.floor((p / 100) * n))] ?? 0;
+  const at = (p: number) => percentile(latencies, p);
   return { requests: n, rps: n / seconds, p50: at(50), p99: at(99), max: at(100), non2xx, errors };
 }

@@ -8,6 +8,7 @@ import { connectNats, encodeMeta, silentLogger } from '@wamesh/bus';
 import { subjectOf } from '@wamesh/core';
 import { eventFactory } from './bodies.ts';
 import { cpuMicrosOf, type Sample } from './measure.ts';
+import { percentile } from './stats.ts';
 
 export interface RawPublishOptions {
   natsUrls: string[];
@@ -59,12 +60,11 @@ async function sample(warmupSec: number): Promise<Sample> {
   if (failed) console.error(`  b: ${failed} publishes failed`);
   latencies.sort((x, y) => x - y);
   const n = Math.max(1, latencies.length);
-  const at = (p: number) => latencies[Math.min(n - 1, Math.floor((p / 100) * n))] ?? 0;
   return {
     rps: latencies.length / seconds,
     eps: latencies.length / seconds,
-    p50: at(50),
-    p99: at(99),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
     cpu: (cpu.user + cpu.system) / n,
     natsCpu: (cpuMicrosOf(opts.natsPid) - nats0) / n,
     loadCpu: 0,

@@ -3,6 +3,7 @@
 // targets of one round together, so a ratio is steadier than either rate.
 import { availableParallelism, loadavg } from 'node:os';
 import type { Sample } from './measure.ts';
+import { median } from './stats.ts';
 
 export interface Target {
   key: string;
@@ -10,11 +11,6 @@ export interface Target {
   samples: Sample[];
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const range = (xs: number[], d = 0) => `${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)}`;
 
