@@ -1,5 +1,6 @@
 // ONE contract every StateStore adapter must pass; each adapter's test file calls it.
-import { afterEach, describe, it } from 'vitest';
+import { afterEach, describe } from 'vitest';
+import { describeSkipped } from '../testing/skip.ts';
 import type { StateStore } from '../types.ts';
 import { behaviours } from './behaviours.ts';
 import type { ContractContext, StoreTarget } from './context.ts';
@@ -19,13 +20,8 @@ export interface ContractOptions extends PropertyOptions {
  */
 export function describeStoreContract(name: string, target: () => StoreTarget, opts: ContractOptions = {}): void {
   if (opts.skip !== undefined) {
-    const reason = opts.skip;
-    console.warn(`[store contract] ${name}: SKIPPED, ${reason}`);
-    describe(`store contract: ${name}`, () => {
-      // Only when the adapter's server cannot run here (no MONGODB_URI, no Docker): the
-      // reason is the test's name and is printed, so a skipped run is never mistaken for a pass.
-      it.skip(`skipped: ${reason}`, () => {});
-    });
+    // Only when the adapter's server cannot run here (no MONGODB_URI, no Docker).
+    describeSkipped('store contract', name, opts.skip);
     return;
   }
   describe(`store contract: ${name}`, () => {
