@@ -1,17 +1,16 @@
-/** Where a command writes: stdout lines, stderr lines, and whether stdout is a terminal. */
+/** Where a command writes: stdout lines, stderr lines, and what kind of terminal they reach. */
 export interface Io {
   out(line: string): void;
   err(line: string): void;
-  /** Rewrites the current stderr line (progress bars); only used when errTTY. */
-  status(line: string): void;
+  /** Whether stdout is a terminal (colour is only for terminals). */
   outTTY: boolean;
-  errTTY: boolean;
+  /** The terminal progress bars draw on: stderr when it is one, else none (no bar at all). */
+  barStream?: NodeJS.WritableStream;
 }
 
 export const processIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
-  status: (line) => process.stderr.write(`\r\x1b[2K${line}`),
   outTTY: process.stdout.isTTY === true,
-  errTTY: process.stderr.isTTY === true,
+  ...(process.stderr.isTTY ? { barStream: process.stderr } : {}),
 };

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { runCli } from './cli.ts';
 
 // Exit explicitly: a keep-alive socket must not hold a finished command open

@@ -1,7 +1,7 @@
 // Ensures the JetStream topology of regions: streams (placed in the region's cluster),
 // shard consumers and lease buckets. Shared by `wamesh provision` and `wamesh dev`.
 import type { NatsConnection } from '@nats-io/nats-core';
-import { type EnsureReport, ensureTopology, regionTopology } from '@wamesh/bus';
+import { type EnsureReport, ensureTopology, type RegionTopology, regionTopology } from '@wamesh/bus';
 
 export interface ProvisionOptions {
   regions: string[];
@@ -17,6 +17,8 @@ export interface ProvisionOptions {
    * peers for placement"); ensure is idempotent, so trying again is safe.
    */
   retryForMs?: number;
+  /** Called after each stream, consumer or bucket is ensured (for the progress bar). */
+  onStep?: (done: number, total: number) => void;
 }
 
 const TRANSIENT = /no suitable peers|peer offline|timeout|timed out|no responders|jetstream not (enabled|ready)|leader/i;
@@ -38,10 +40,29 @@ export async function provisionRegions(nc: NatsConnection, opts: ProvisionOption
       maxAgeMs: opts.maxAgeMs,
     });
   });
+  // One resource at a time (ensureTopology keeps the order given), so progress can be told.
+  const steps = topologies.flatMap((t) => [
+    ...t.streams.map((s) => ({ ...t, streams: [s], consumers: [], kv: [] })),
+    ...t.consumers.map((c) => ({ ...t, streams: [], consumers: [c], kv: [] })),
+    ...t.kv.map((k) => ({ ...t, streams: [], consumers: [], kv: [k] })),
+  ]);
+  const report: EnsureReport = { created: [], updated: [], unchanged: [], drift: [] };
   const deadline = Date.now() + (opts.retryForMs ?? 0);
+  for (const [i, step] of steps.entries()) {
+    const r = await ensureRetrying(nc, step, deadline);
+    report.created.push(...r.created);
+    report.updated.push(...r.updated);
+    report.unchanged.push(...r.unchanged);
+    report.drift.push(...r.drift);
+    opts.onStep?.(i + 1, steps.length);
+  }
+  return report;
+}
+
+async function ensureRetrying(nc: NatsConnection, step: RegionTopology, deadline: number): Promise<EnsureReport> {
   for (;;) {
     try {
-      return await ensureTopology(nc, topologies);
+      return await ensureTopology(nc, step);
     } catch (err) {
       if (Date.now() > deadline || !TRANSIENT.test((err as Error).message)) throw err;
       await sleep(500);

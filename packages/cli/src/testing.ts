@@ -9,8 +9,6 @@ export function captureIo(): Io & { stdout: string[]; stderr: string[] } {
     stderr,
     out: (l) => void stdout.push(l),
     err: (l) => void stderr.push(l),
-    status: () => {},
     outTTY: false,
-    errTTY: false,
   };
 }

@@ -1,107 +1,69 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { bool, int, list, type OptionSpec, type Parsed, parse, regionList, str } from '../args.ts';
-import { discoverRegions, dlqState, scanDeadLetters, viewOf } from '../dlq/letters.ts';
-import { inputShards, type RegionReplay, refusal, replayRegion } from '../dlq/replay.ts';
-import { CliError } from '../errors.ts';
-import { connectTo, natsConfig } from '../nats.ts';
-import { resolveTarget, type Target } from '../target.ts';
-import { formatListing, formatReplay, type RegionListing, sumTallies } from '../view/dlq.ts';
-import type { Context } from './context.ts';
-import { dlqUsage } from './dlq-usage.ts';
+import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { homeOption, intArg, jsonOption, natsOption, regionOption, regionsOption } from '../options.ts';
+import type { Register } from './register.ts';
 
-const common = {
-  nats: { type: 'string' },
-  home: { type: 'string' },
-  region: { type: 'string', multiple: true },
-  regions: { type: 'string', multiple: true },
-  json: { type: 'boolean' },
-} as const satisfies OptionSpec;
+const where =
+  'Reads the dev mesh (.wamesh/dev.json), or --nats URL / NATS_URLS; without --region, every region of ' +
+  'the dev mesh, or every WADLQ_* stream on that NATS.';
 
-export async function dlqCommand(argv: string[], ctx: Context): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'list') return listCommand(rest, ctx);
-  if (sub === 'replay') return replayCommand(rest, ctx);
-  throw new CliError('USAGE', `usage:\n${dlqUsage}`);
+/** `--seq 3 --seq 5,6`: dead-letter stream sequences. */
+function seqArg(value: string, previous: number[] = []): number[] {
+  return [
+    ...previous,
+    ...value.split(',').map((s) => {
+      const n = Number(s.trim());
+      if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('Wants a dead-letter stream sequence (1, 2, …)');
+      return n;
+    }),
+  ];
 }
 
-async function listCommand(argv: string[], ctx: Context): Promise<number> {
-  const p = parse('dlq list', argv, { ...common, limit: { type: 'string' } });
-  noPositionals('dlq list', p);
-  const limit = int(p, 'limit', 100, 0, 1_000_000);
-  return withNats(ctx, p, 'wamesh dlq list', async (nc, target) => {
-    const js = jetstream(nc);
-    const jsm = await jetstreamManager(nc);
-    const listings: RegionListing[] = [];
-    for (const region of await regionsOf(p, target, nc)) {
-      const state = await dlqState(jsm, region);
-      const shards = await inputShards(jsm, region);
-      const listing: RegionListing = { ...state, messages: [] };
-      for await (const dl of scanDeadLetters(js, state, limit)) {
-        const view = viewOf(dl);
-        const why = refusal(region, view.originalSubject, shards);
-        listing.messages.push({ ...view, replayable: why === null, refusal: why });
-      }
-      listings.push(listing);
-    }
-    if (bool(p, 'json')) {
-      ctx.io.out(JSON.stringify({ total: listings.reduce((n, l) => n + l.count, 0), regions: listings }, null, 2));
-    } else for (const line of formatListing(listings, ctx.style())) ctx.io.out(line);
-    return 0;
-  });
-}
+export const registerDlq: Register = (program, runner) => {
+  const dlq = program
+    .command('dlq')
+    .summary('list and replay dead letters (streams WADLQ_<region>)')
+    .description('Dead letters of each region (stream WADLQ_<region>): list them, put them back.')
+    .addHelpText('after', '\nSee `wamesh dlq list --help` and `wamesh dlq replay --help`.');
 
-async function replayCommand(argv: string[], ctx: Context): Promise<number> {
-  const p = parse('dlq replay', argv, { ...common, seq: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean' } });
-  noPositionals('dlq replay', p);
-  const seqs = list(p, 'seq').map((s) => {
-    const n = Number(s);
-    if (!Number.isSafeInteger(n) || n < 1) throw new CliError('USAGE', `--seq wants a dead-letter stream sequence (1, 2, …), got "${s}"`);
-    return n;
-  });
-  const dryRun = bool(p, 'dry-run');
-  return withNats(ctx, p, 'wamesh dlq replay', async (nc, target) => {
-    const regions = await regionsOf(p, target, nc);
-    if (seqs.length && regions.length !== 1) {
-      throw new CliError('USAGE', `--seq numbers belong to one region's dead-letter stream: name it with --region (have ${regions.join(', ')})`);
-    }
-    const results: RegionReplay[] = [];
-    for (const region of regions) {
-      results.push(await replayRegion(nc, region, { dryRun, ...(seqs.length ? { seqs: [...new Set(seqs)] } : {}) }));
-    }
-    const total = sumTallies(results.map((r) => r.tally));
-    if (bool(p, 'json')) ctx.io.out(JSON.stringify({ dryRun, total, regions: results }, null, 2));
-    else for (const line of formatReplay(results, dryRun, ctx.style())) ctx.io.out(line);
-    return total.refused || total.failed || total.notFound ? 1 : 0;
-  });
-}
+  dlq
+    .command('list')
+      .summary('dead letters of each region, and whether replay would take each')
+      .description(
+        'Dead letters of each region: how many, then per message (the first --limit) its stream seq, ' +
+          'original subject, reason, event id, when it was dead-lettered, and whether `dlq replay` would take it.\n' +
+          where,
+    )
+    .addOption(natsOption())
+    .addOption(homeOption())
+    .addOption(regionsOption('regions to list'))
+    .addOption(regionOption())
+    .addOption(new Option('--limit <n>', 'messages listed per region').argParser(intArg(0, 1_000_000)).default(100))
+    .addOption(jsonOption())
+    .action(runner.action(async (ctx, flags) => (await import('../run/dlq.ts')).dlqListCommand(ctx, flags)));
 
-function noPositionals(command: string, p: Parsed): void {
-  if (p.positionals.length) throw new CliError('USAGE', `wamesh ${command}: unexpected argument "${p.positionals[0]}"`);
-}
-
-async function withNats(
-  ctx: Context,
-  p: Parsed,
-  name: string,
-  run: (nc: NatsConnection, target: Target) => Promise<number>,
-): Promise<number> {
-  const target = resolveTarget(ctx, { nats: str(p, 'nats'), home: str(p, 'home') });
-  if (target.natsUrls.length === 0) throw new CliError('NO_MESH', `${name}: dead letters live in NATS: --nats nats://host:4222 or NATS_URLS`);
-  const nc = await connectTo(natsConfig(ctx.env, target.natsUrls, name));
-  try {
-    return await run(nc, target);
-  } finally {
-    await nc.close().catch(() => {});
-  }
-}
-
-/** --region flags, else the dev mesh's regions, else every region with a WADLQ_* stream. */
-async function regionsOf(p: Parsed, target: Target, nc: NatsConnection): Promise<string[]> {
-  const named = regionList({ values: { regions: [...list(p, 'regions'), ...list(p, 'region')] }, positionals: [] }, 'regions', []);
-  if (named.length) return named;
-  if (target.dev) return target.dev.regions.map((r) => r.region);
-  const found = await discoverRegions(await jetstreamManager(nc));
-  if (found.length === 0) throw new CliError('NOT_FOUND', 'no dead-letter streams (WADLQ_*) on this NATS: name a region with --region, or provision it');
-  return found;
-}
+  dlq
+    .command('replay')
+      .summary('put dead letters back on their input subject, then delete them from the DLQ')
+      .description(
+        'Put dead letters (all, or the given seqs of one region) back on their original input subject ' +
+          '(Wa-Dead-Subject) with their original headers (traceparent, Wa-Region, Wa-Received-At), await each ' +
+          'PubAck, and only then delete the message from WADLQ_<region>; the consumer applies it again (its ' +
+          'writes are joins, its event log records an event once). ' +
+          "The replay's Nats-Msg-Id is <eventId>:replay:<dlq seq>, not the event id: the event id would fall " +
+          "into the input stream's duplicate window and be dropped when the original was published recently; " +
+          'an interrupted replay run again sends the same id, which JetStream drops, and the message is then ' +
+          "deleted. Only wa.<R>.msg.<n> / wa.<R>.status.<n> of the stream's own region (with a shard consumer) " +
+          'are replayed: anything else, outputs above all, is refused and kept. A poison message (listed without ' +
+          'an event id, or with an "invalid ..." reason) comes back to the DLQ unless the consumer now accepts it: ' +
+          'pick what to replay with --seq. Exits 1 when anything was refused, failed or not found.\n' +
+          where,
+    )
+    .addOption(natsOption())
+    .addOption(homeOption())
+    .addOption(regionsOption('regions to replay'))
+    .addOption(regionOption())
+    .addOption(new Option('--seq <n>', "only this sequence of the region's dead-letter stream; repeatable").argParser(seqArg))
+    .addOption(new Option('--dry-run', 'show what would happen and change nothing'))
+    .addOption(jsonOption())
+    .action(runner.action(async (ctx, flags) => (await import('../run/dlq.ts')).dlqReplayCommand(ctx, flags)));
+};

@@ -1,172 +1,44 @@
-import { randomInt } from 'node:crypto';
-import { bool, durationMs, int, list, num, parse, str } from '../args.ts';
-import { CliError } from '../errors.ts';
-import { checkStore } from '../simulate/check.ts';
-import { deliver } from '../simulate/deliver.ts';
-import { waitDrained } from '../simulate/drain.ts';
-import { progress } from '../simulate/progress.ts';
-import { buildScenario } from '../simulate/scenario.ts';
-import { scheduleSends } from '../simulate/schedule.ts';
-import { formatTally, type Tally } from '../simulate/tally.ts';
-import { expectedState } from '../simulate/verify.ts';
-import { openStore, resolveTarget, type Target, type TargetFlags } from '../target.ts';
-import type { Context } from './context.ts';
+import { Option } from '@commander-js/extra-typings';
+import {
+  durationArg,
+  homeOption,
+  intArg,
+  jsonOption,
+  listArg,
+  mongoOption,
+  natsOption,
+  numArg,
+  regionOption,
+  regionsOption,
+} from '../options.ts';
+import type { Register } from './register.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function simulateCommand(argv: string[], ctx: Context): Promise<number> {
-  const p = parse('simulate', argv, {
-    rate: { type: 'string' },
-    duration: { type: 'string' },
-    conversations: { type: 'string' },
-    'jitter-ms': { type: 'string' },
-    'duplicate-rate': { type: 'string' },
-    'inversion-rate': { type: 'string' },
-    regions: { type: 'string', multiple: true },
-    region: { type: 'string', multiple: true },
-    seed: { type: 'string' },
-    'drain-timeout': { type: 'string' },
-    ingress: { type: 'string', multiple: true },
-    targets: { type: 'string', multiple: true },
-    'app-secret': { type: 'string' },
-    shards: { type: 'string' },
-    nats: { type: 'string' },
-    mongo: { type: 'string' },
-    home: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if (p.positionals.length) throw new CliError('USAGE', `wamesh simulate: unexpected argument "${p.positionals[0]}"`);
-
-  const ingressFlags = [...list(p, 'ingress'), ...list(p, 'targets')];
-  const target = findTarget(ctx, { nats: str(p, 'nats'), mongo: str(p, 'mongo'), home: str(p, 'home') }, ingressFlags.length > 0);
-  const ingress = ingressUrls(ingressFlags, target?.dev?.regions);
-  const wanted = [...list(p, 'regions'), ...list(p, 'region')];
-  for (const r of wanted) if (!ingress[r]) throw new CliError('USAGE', `no ingress for region ${r}; known: ${Object.keys(ingress).join(', ')}`);
-  const regions = wanted.length ? wanted : Object.keys(ingress);
-  const appSecret = str(p, 'app-secret') ?? target?.dev?.appSecret ?? ctx.env.WA_APP_SECRETS?.split(',')[0]?.trim();
-  if (!appSecret) throw new CliError('USAGE', 'wamesh simulate: --app-secret (or WA_APP_SECRETS) is needed without a dev mesh');
-  const shards = int(p, 'shards', target?.dev?.shards ?? 16, 1, 4096);
-
-  const rate = num(p, 'rate', 50, 0.1, 100_000);
-  const duration = durationMs(p, 'duration', 10_000);
-  const seed = int(p, 'seed', randomInt(1, 2 ** 31), 0, 2 ** 32 - 1);
-  const scenario = buildScenario({
-    seed,
-    conversations: int(p, 'conversations', 20, 1, 100_000),
-    webhooks: Math.max(1, Math.round((rate * duration) / 1000)),
-    startSeconds: Math.floor(Date.now() / 1000) - 120,
-    runId: String(seed).padStart(10, '0'),
-  });
-  const sends = scheduleSends(scenario, {
-    durationMs: duration,
-    jitterMs: num(p, 'jitter-ms', 250, 0, 600_000),
-    duplicateRate: num(p, 'duplicate-rate', 0.05, 0, 1),
-    inversionRate: num(p, 'inversion-rate', 0.1, 0, 1),
-    regions,
-    seed,
-  });
-
-  const json = bool(p, 'json');
-  if (!json) {
-    ctx.io.err(
-      `simulate: seed ${seed}, ${scenario.webhooks.length} webhooks over ${duration / 1000}s to ${regions.join(', ')} ` +
-        `(${scenario.waIds.length} conversations)`,
-    );
-  }
-  const bar = progress(ctx.io, sends.length);
-  const { tally: delivery, accepted } = await deliver(scenario, sends, {
-    ingress,
-    appSecret,
-    onSettled: (t) => bar.update(t),
-  });
-  bar.done(delivery);
-
-  if (!target) {
-    ctx.io.err(
-      'simulate: no store to check against (no dev mesh, --nats/--mongo, NATS_URLS or MONGODB_URI): ' +
-        `delivered ${delivery.accepted}/${sends.length}, final states not checked`,
-    );
-    return delivery.failed.length ? 1 : 0;
-  }
-  const sentAt = performance.now();
-  const expected = expectedState(scenario, accepted, shards);
-  const { store, close } = await openStore(ctx, target);
-  try {
-    const drained = target.natsUrls.length
-      ? await waitDrained(ctx, target.natsUrls, regions, durationMs(p, 'drain-timeout', 60_000))
-      : { drained: true, waitedMs: 0 };
-    const drainedAt = performance.now();
-    let check = await checkStore(store, scenario, expected);
-    // The log and the documents are written before the ack, so a drained mesh is final;
-    // still, a mismatch is looked at twice more before it is reported.
-    for (let i = 0; i < 2 && (check.mismatches.length || check.missingFromLog.length); i++) {
-      await sleep(1000);
-      check = await checkStore(store, scenario, expected);
-    }
-    const secs = (a: number, b: number) => Math.round((b - a) / 100) / 10;
-    if (!json) ctx.io.err(`simulate: drained in ${secs(sentAt, drainedAt)}s, checked in ${secs(drainedAt, performance.now())}s`);
-    const tally: Tally = {
-      seed,
-      regions,
-      webhooks: scenario.webhooks.length,
-      posts: sends.length,
-      duplicatesSent: delivery.duplicatesSent,
-      eventsSent: expected.eventIds.size,
-      accepted: delivery.accepted,
-      retries: delivery.retries,
-      failed: delivery.failed.length,
-      duplicatesSeenByIngress: delivery.duplicatesSeen,
-      drained: drained.drained,
-      outcomes: check.outcomes,
-      stale: check.outcomes.stale,
-      messagesChecked: check.messagesChecked,
-      conversationsChecked: check.conversationsChecked,
-      missingFromLog: check.missingFromLog.length,
-      mismatches: check.mismatches.length,
-      ...(check.invertedWamid ? { invertedWamid: check.invertedWamid } : {}),
-    };
-    if (json) ctx.io.out(JSON.stringify({ ...tally, mismatchSamples: check.mismatches.slice(0, 5), failedSamples: delivery.failed.slice(0, 5) }, null, 2));
-    else {
-      for (const line of formatTally(tally, ctx.style())) ctx.io.out(line);
-      for (const m of check.mismatches.slice(0, 5)) {
-        ctx.io.err(`mismatch ${m.what}\n  expected ${JSON.stringify(m.expected)}\n  actual   ${JSON.stringify(m.actual)}`);
-      }
-      for (const f of delivery.failed.slice(0, 5)) ctx.io.err(`not delivered: webhook ${f.seq} to ${f.region}: ${f.why}`);
-    }
-    return tally.mismatches || tally.failed || tally.missingFromLog ? 1 : 0;
-  } finally {
-    await close();
-  }
-}
-
-/** Without explicit ingress URLs the mesh is required; with them, checking is optional. */
-function findTarget(ctx: Context, flags: TargetFlags, optional: boolean): Target | undefined {
-  try {
-    return resolveTarget(ctx, flags);
-  } catch (err) {
-    if (optional && err instanceof CliError && err.code === 'NO_MESH') return undefined;
-    throw err;
-  }
-}
-
-/** `--ingress us-east=http://host:8080[/webhook]` flags, else the dev mesh's ingress URLs. */
-function ingressUrls(flags: string[], dev: { region: string; ingressUrl: string }[] | undefined): Record<string, string> {
-  if (flags.length) {
-    const out: Record<string, string> = {};
-    for (const f of flags) {
-      const eq = f.indexOf('=');
-      let url: URL;
-      try {
-        url = new URL(f.slice(eq + 1));
-      } catch {
-        throw new CliError('USAGE', `--ingress wants region=url, got "${f}"`);
-      }
-      if (eq < 1) throw new CliError('USAGE', `--ingress wants region=url, got "${f}"`);
-      if (url.pathname === '/' || url.pathname === '') url.pathname = '/webhook';
-      out[f.slice(0, eq)] = url.toString();
-    }
-    return out;
-  }
-  if (!dev) throw new CliError('NO_MESH', 'wamesh simulate: no dev mesh running; start `pnpm wamesh dev` or pass --ingress region=url');
-  return Object.fromEntries(dev.map((r) => [r.region, r.ingressUrl]));
-}
+export const registerSimulate: Register = (program, runner) => {
+  program
+    .command('simulate')
+    .summary('signed webhooks with realistic lifecycles, then a check of the store against the reference join')
+    .description(
+      "Send signed webhooks with realistic lifecycles to the dev mesh's ingress (or the given ones), out " +
+        'of order, duplicated and spread over regions; wait for the consumers to drain; then check that the ' +
+        'store equals the reference join of what was sent. Exits 1 on any mismatch or undelivered webhook.',
+    )
+    .addOption(new Option('--rate <r>', 'webhooks per second').argParser(numArg(0.1, 100_000)).default(50))
+    .addOption(new Option('--duration <d>', 'how long to send, e.g. 10s, 2m').argParser(durationArg).default(10_000, '10s'))
+    .addOption(new Option('--conversations <n>', 'distinct conversations').argParser(intArg(1, 100_000)).default(20))
+    .addOption(new Option('--jitter-ms <j>', 'random delay added to each send').argParser(numArg(0, 600_000)).default(250))
+    .addOption(new Option('--duplicate-rate <p>', 'share of webhooks sent twice').argParser(numArg(0, 1)).default(0.05))
+    .addOption(new Option('--inversion-rate <p>', 'share of statuses sent before an earlier one').argParser(numArg(0, 1)).default(0.1))
+    .addOption(regionsOption('regions to send to (default every ingress)'))
+    .addOption(regionOption())
+    .addOption(new Option('--seed <n>', 'random seed; the same seed replays the same scenario (default random)').argParser(intArg(0, 2 ** 32 - 1)))
+    .addOption(new Option('--drain-timeout <d>', 'how long to wait for the consumers to drain').argParser(durationArg).default(60_000, '60s'))
+    .addOption(new Option('--ingress <region=url>', 'an ingress to send to, instead of the dev mesh\'s; repeatable').argParser(listArg))
+    .addOption(new Option('--targets <region=url>', 'same as --ingress').argParser(listArg))
+    .addOption(new Option('--app-secret <s>', 'secret to sign with (default the dev mesh\'s, else the first of WA_APP_SECRETS)'))
+    .addOption(new Option('--shards <n>', "shards per region of the mesh (default the dev mesh's, else 16)").argParser(intArg(1, 4096)))
+    .addOption(natsOption())
+    .addOption(mongoOption())
+    .addOption(homeOption())
+    .addOption(jsonOption())
+    .action(runner.action(async (ctx, flags) => (await import('../run/simulate.ts')).simulateCommand(ctx, flags)));
+};

@@ -1,25 +1,8 @@
-import { bool, parse, str } from '../args.ts';
-import { CliError } from '../errors.ts';
-import { openStore, resolveTarget } from '../target.ts';
-import { formatTrace, traceReport } from '../view/trace.ts';
-import type { Context } from './context.ts';
+import { readCommand } from './read.ts';
+import type { Register } from './register.ts';
 
-export async function traceCommand(argv: string[], ctx: Context): Promise<number> {
-  const p = parse('trace', argv, {
-    nats: { type: 'string' },
-    mongo: { type: 'string' },
-    home: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const [key, extra] = p.positionals;
-  if (!key || extra) throw new CliError('USAGE', 'usage: wamesh trace <wamid|wa_id> [--json] [--nats URL | --mongo URI]');
-  const { store, close } = await openStore(ctx, resolveTarget(ctx, { nats: str(p, 'nats'), mongo: str(p, 'mongo'), home: str(p, 'home') }));
-  try {
-    const report = traceReport(key, await store.timeline(key));
-    if (bool(p, 'json')) ctx.io.out(JSON.stringify(report, null, 2));
-    else for (const line of formatTrace(report, ctx.style())) ctx.io.out(line);
-    return report.events.length === 0 ? 5 : 0;
-  } finally {
-    await close();
-  }
-}
+export const registerTrace: Register = (program, runner) => {
+  readCommand(program, 'trace', 'every event of a key from the event log, inversions marked; exits 5 when there is none')
+    .argument('<key>', 'a wamid, or a wa_id for every event of that conversation')
+    .action(runner.action(async (ctx, key, flags) => (await import('../run/trace.ts')).traceCommand(ctx, key, flags)));
+};

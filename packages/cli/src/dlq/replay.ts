@@ -105,6 +105,8 @@ export interface ReplayOptions {
   dryRun: boolean;
   /** PubAck wait per message. */
   timeoutMs?: number;
+  /** Called as each dead letter is decided (for the progress bar). */
+  onItem?: (item: ReplayItem) => void;
 }
 
 export const emptyTally = (): ReplayTally => ({
@@ -136,6 +138,7 @@ export async function replayRegion(nc: NatsConnection, region: string, opts: Rep
   const record = (item: ReplayItem) => {
     out.items.push(item);
     out.tally[TALLY_OF[item.action]]++;
+    opts.onItem?.(item);
   };
 
   for await (const dl of selected(js, jsm, state, opts.seqs, record)) {

@@ -1,4 +1,5 @@
 import type { Io } from '../io.ts';
+import { progressBar } from '../view/progress.ts';
 import type { DeliveryTally } from './deliver.ts';
 
 export interface Progress {
@@ -6,39 +7,34 @@ export interface Progress {
   done(t: DeliveryTally): void;
 }
 
-/** A bar redrawn in place on a terminal; otherwise a plain line at each quarter. */
-export function progress(io: Io, total: number, width = 28): Progress {
+/**
+ * Delivery progress: a bar on a terminal; in a log (stderr not a terminal) a plain line at
+ * each quarter; with --json nothing but the JSON.
+ */
+export function progress(io: Io, total: number, json: boolean): Progress {
   const start = performance.now();
-  let lastDraw = 0;
   let lastQuarter = 0;
   const settled = (t: DeliveryTally) => t.accepted + t.failed.length;
-  const line = (t: DeliveryTally) => {
-    const n = settled(t);
+  const detail = (t: DeliveryTally) => {
     const secs = (performance.now() - start) / 1000;
-    const rate = secs > 0 ? Math.round(n / secs) : 0;
-    return `${n}/${total} posts (${t.duplicatesSent} duplicates), ${t.retries} retries, ${t.failed.length} failed, ${rate}/s`;
+    const rate = secs > 0 ? Math.round(settled(t) / secs) : 0;
+    return `(${t.duplicatesSent} duplicates), ${t.retries} retries, ${t.failed.length} failed, ${rate}/s`;
   };
+  const line = (t: DeliveryTally) => `simulate: ${settled(t)}/${total} posts ${detail(t)}`;
+  const bar = progressBar(io, total, { label: 'posts', json });
+  const logged = !json && !io.barStream;
   return {
     update(t) {
-      const n = settled(t);
-      if (io.errTTY) {
-        const now = performance.now();
-        if (now - lastDraw < 80 && n < total) return;
-        lastDraw = now;
-        const filled = Math.round((n / Math.max(1, total)) * width);
-        const pct = String(Math.floor((n / Math.max(1, total)) * 100)).padStart(3);
-        io.status(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}% ${line(t)}`);
-      } else {
-        const quarter = Math.floor((n / Math.max(1, total)) * 4);
-        if (quarter > lastQuarter && quarter < 4) {
-          lastQuarter = quarter;
-          io.err(`simulate: ${line(t)}`);
-        }
+      bar.update(settled(t), detail(t));
+      const quarter = Math.floor((settled(t) / Math.max(1, total)) * 4);
+      if (logged && quarter > lastQuarter && quarter < 4) {
+        lastQuarter = quarter;
+        io.err(line(t));
       }
     },
     done(t) {
-      if (io.errTTY) io.status(`${line(t)}\n`);
-      else io.err(`simulate: ${line(t)}`);
+      bar.stop();
+      if (!json) io.err(line(t));
     },
   };
 }

@@ -1,4 +1,6 @@
-/** ANSI styling that turns itself off when output is not a colour terminal. */
+import { styleText, stripVTControlCharacters } from 'node:util';
+
+/** Text styles; `plain` when output is not a colour terminal (see commands/context.ts). */
 export interface Style {
   red(s: string): string;
   yellow(s: string): string;
@@ -7,14 +9,15 @@ export interface Style {
   bold(s: string): string;
 }
 
-const wrap = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
+// The caller has already decided colour is wanted (and for which stream): no second check.
+const styled = (format: Parameters<typeof styleText>[0]) => (s: string) => styleText(format, s, { validateStream: false });
 
 export const colour: Style = {
-  red: wrap(31, 39),
-  yellow: wrap(33, 39),
-  green: wrap(32, 39),
-  dim: wrap(2, 22),
-  bold: wrap(1, 22),
+  red: styled('red'),
+  yellow: styled('yellow'),
+  green: styled('green'),
+  dim: styled('dim'),
+  bold: styled('bold'),
 };
 
 const id = (s: string) => s;
@@ -22,16 +25,14 @@ export const plain: Style = { red: id, yellow: id, green: id, dim: id, bold: id 
 
 /** Pads to width, ignoring ANSI escapes when measuring. */
 export function pad(s: string, width: number): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: measuring ANSI-styled text
-  const visible = s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const visible = stripVTControlCharacters(s).length;
   return visible >= width ? s : s + ' '.repeat(width - visible);
 }
 
 /** A table: one header row and rows, columns padded to their widest cell. */
 export function table(header: string[], rows: string[][], style: Style): string[] {
   const widths = header.map((h, i) =>
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: measuring ANSI-styled text
-    Math.max(h.length, ...rows.map((r) => (r[i] ?? '').replace(/\x1b\[[0-9;]*m/g, '').length)),
+    Math.max(h.length, ...rows.map((r) => stripVTControlCharacters(r[i] ?? '').length)),
   );
   const line = (cells: string[]) =>
     cells

@@ -1,0 +1,28 @@
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli.ts';
+import { CliError } from './errors.ts';
+import { durationArg, intArg, listArg, regionArg, regionsOf } from './options.ts';
+import { captureIo } from './testing.ts';
+
+describe('cli options', () => {
+  it('cli options - repeated and comma-separated lists, durations with units', () => {
+    expect(['c'].reduce((prev, v) => listArg(v, prev), listArg('a,b'))).toEqual(['a', 'b', 'c']);
+    expect(durationArg('1.5m')).toBe(90_000);
+    expect(durationArg('500ms')).toBe(500);
+    expect(durationArg('7d')).toBe(7 * 86_400_000);
+    // A bare number is seconds, as the help says.
+    expect(durationArg('10')).toBe(10_000);
+    expect(intArg(1, 10)('7')).toBe(7);
+  });
+
+  it('cli options - bad input is a usage error naming the flag', async () => {
+    expect(() => intArg(1, 10)('0')).toThrow(/Wants an integer from 1 to 10/);
+    expect(() => durationArg('soon')).toThrow(InvalidArgumentError);
+    expect(() => regionArg('US East')).toThrow(InvalidArgumentError);
+    expect(() => regionsOf({ regions: ['a', 'b'], region: ['a'] })).toThrow(CliError);
+    const io = captureIo();
+    expect(await runCli(['dev', '--nope'], io)).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/wamesh dev: unknown option '--nope'/);
+  });
+});

@@ -1,0 +1,66 @@
+// Flag values as commander parses them: each parser throws InvalidArgumentError, which
+// commander reports naming the flag, and the cli turns into exit code 2.
+import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import ms from 'ms';
+import { CliError } from './errors.ts';
+
+export function intArg(min = 0, max = Number.MAX_SAFE_INTEGER): (s: string) => number {
+  return (s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`Wants an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export function numArg(min = 0, max = Number.MAX_VALUE): (s: string) => number {
+  return (s) => {
+    const n = Number(s);
+    if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`Wants a number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** "500ms", "10s", "2m", "1h", "7d" (anything `ms` reads); a bare number is seconds. */
+export function durationArg(s: string): number {
+  const t = s.trim();
+  const v = /^\d+(\.\d+)?$/.test(t) ? Number(t) * 1000 : (ms(t as ms.StringValue) as number | undefined);
+  if (v === undefined || !Number.isFinite(v) || v < 0) throw new InvalidArgumentError('Wants a duration like 10s, 500ms or 2m');
+  return Math.round(v);
+}
+
+const splitList = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** A repeatable flag whose values are also split on commas: `--region a --region b,c`. */
+export function listArg(value: string, previous: string[] = []): string[] {
+  return [...previous, ...splitList(value)];
+}
+
+/** Region names become subjects, stream names and cluster names: keep them to a safe alphabet. */
+export function regionArg(value: string, previous: string[] = []): string[] {
+  const regions = splitList(value);
+  for (const r of regions) {
+    if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(r)) {
+      throw new InvalidArgumentError(`Region "${r}": use lower-case letters, digits and "-" (e.g. us-east)`);
+    }
+  }
+  return [...previous, ...regions];
+}
+
+/** `--regions a,b` and `--region R` together, each region once. */
+export function regionsOf(opts: { regions?: string[] | undefined; region?: string[] | undefined }): string[] {
+  const all = [...(opts.regions ?? []), ...(opts.region ?? [])];
+  if (new Set(all).size !== all.length) throw new CliError('USAGE', '--regions/--region name a region twice');
+  return all;
+}
+
+// Options several commands share; factories, since commander keeps each Option it is given.
+export const regionsOption = (what: string) => new Option('--regions <a,b>', what).argParser(regionArg);
+export const regionOption = () => new Option('--region <r>', 'one region; repeatable, same as --regions').argParser(regionArg);
+export const natsOption = () => new Option('--nats <url>', 'NATS server URL(s), comma-separated (else the dev mesh, else NATS_URLS)');
+export const mongoOption = () => new Option('--mongo <uri>', 'read the mongo store at this URI (else the dev mesh, else MONGODB_URI)');
+export const homeOption = () => new Option('--home <dir>', 'where .wamesh/ (dev data, logs, state file) lives (default <project>/.wamesh)');
+export const jsonOption = () => new Option('--json', 'print JSON instead of text');
