@@ -100,7 +100,8 @@ describe('wamesh dev, simulate, trace', () => {
     dev = spawn(
       process.execPath,
       [MAIN, 'dev', '--regions', REGIONS.join(','), '--shards', '4', '--port-base', String(base), '--home', home, '--app-secret', 'test-secret'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+      // The default store (kv) even where MONGODB_URI is set (CI sets it for the Mongo suites).
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn', MONGODB_URI: undefined } },
     );
     exited = new Promise((r) => dev.once('exit', (code) => r(code)));
     dev.stderr?.on('data', (d) => (devErr += d));
