@@ -1,0 +1,68 @@
+// The only reader of process.env in the relay: one zod schema, parsed once at start-up.
+// NATS variables are the bus's; RELAY_ENDPOINTS is a JSON array of endpoints.
+import { EnvError, envInt, envOptional, type NatsConfig, natsConfigOf, natsEnvShape, parseEnv } from '@wamesh/bus';
+import { z } from 'zod';
+import { type EndpointConfig, endpointSchema } from './endpoint.ts';
+
+const endpoints = z
+  .string({ error: 'RELAY_ENDPOINTS is required' })
+  .transform((v, ctx) => {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'RELAY_ENDPOINTS must be a JSON array of endpoints' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(endpointSchema, { error: 'RELAY_ENDPOINTS must be a JSON array of endpoints' })
+      .min(1, 'RELAY_ENDPOINTS needs at least one endpoint')
+      .refine((a) => new Set(a.map((e) => e.name)).size === a.length, 'RELAY_ENDPOINTS names must be unique'),
+  );
+
+export const relayEnvSchema = z.object({
+  ...natsEnvShape,
+  RELAY_ENDPOINTS: endpoints,
+  /** The stream holding the feed, and the subject filter of the feed within it. */
+  RELAY_FEED_STREAM: z.string().trim().regex(/^[A-Za-z0-9_-]+$/, 'RELAY_FEED_STREAM must be a stream name').default('WAFEED'),
+  RELAY_FEED_SUBJECT: envOptional,
+  /** Key partitions replicas share through leases (one owner each). */
+  RELAY_PARTITIONS: envInt('RELAY_PARTITIONS', 1, 1, 256),
+  LEASE_TTL_MS: envInt('LEASE_TTL_MS', 10_000, 1_000, 600_000),
+  RELAY_REPLICAS: envInt('RELAY_REPLICAS', 1, 1, 5),
+  METRICS_PORT: envInt('METRICS_PORT', 9464, 0, 65535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** What the relay runs with; endpoint secrets stay inside and are never logged. */
+export interface RelayConfig {
+  nats: NatsConfig;
+  endpoints: EndpointConfig[];
+  feed: { stream: string; subject: string };
+  partitions: number;
+  leaseTtlMs: number;
+  /** Replicas of the relay's own streams and buckets. */
+  replicas: number;
+  metricsPort: number;
+  logLevel: string;
+}
+
+/** A bad or missing variable of the relay (code E_ENV, `variables` names them). */
+export class RelayEnvError extends EnvError {
+  override name = 'RelayEnvError';
+}
+
+export function loadRelayEnv(env: Record<string, string | undefined> = process.env): RelayConfig {
+  const e = parseEnv(relayEnvSchema, env, RelayEnvError);
+  return {
+    nats: natsConfigOf(e, 'wamesh-relay', RelayEnvError),
+    endpoints: e.RELAY_ENDPOINTS,
+    feed: { stream: e.RELAY_FEED_STREAM, subject: e.RELAY_FEED_SUBJECT ?? '>' },
+    partitions: e.RELAY_PARTITIONS,
+    leaseTtlMs: e.LEASE_TTL_MS,
+    replicas: e.RELAY_REPLICAS,
+    metricsPort: e.METRICS_PORT,
+    logLevel: e.LOG_LEVEL,
+  };
+}
