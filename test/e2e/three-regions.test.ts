@@ -22,8 +22,7 @@ import {
   foldStatuses,
   inboundOf,
   type MessageEvent,
-  normalize,
-  parseWebhook,
+  sequencedEvents,
   type StatusEvent,
   streamNames,
   type WaEvent,
@@ -136,9 +135,7 @@ async function deliver(step: Step): Promise<void> {
   const body = JSON.stringify(buildWebhook([{ wabaId: WABA, changes: [step.change] }]));
   const res = await nodes.get(step.region)!.post(body);
   expect(res.status, res.body).toBe(200);
-  const parsed = parseWebhook(JSON.parse(body));
-  if (!parsed.ok) throw new Error(parsed.error);
-  const [event, ...more] = normalize(parsed.webhook, SHARDS).events;
+  const [event, ...more] = sequencedEvents(JSON.parse(body), SHARDS);
   expect(more).toEqual([]);
   events.set(step.name, event!);
   await until(`${step.name} (${step.region}) in the event log`, async () =>

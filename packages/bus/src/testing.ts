@@ -1,12 +1,13 @@
 // Envelopes for the bus tests, built the way the ingress builds them (core's builder and
 // normalize), so subjects, shards and ids are the real ones.
-import { buildWebhook, type Envelope, normalize, type WaEvent } from '@wamesh/core';
+import { type Envelope, type WaEvent, webhookEvents } from '@wamesh/core';
 
 export const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
 /** n inbound messages and n statuses from distinct users and wamids, as envelopes of `region`. */
 export function sampleEnvelopes(region: string, n: number, shards = 16, tag = 'a'): Envelope<WaEvent>[] {
-  const webhook = buildWebhook([
+  const events = webhookEvents(
+  [
     {
       wabaId: 'waba-1',
       changes: [
@@ -22,9 +23,9 @@ export function sampleEnvelopes(region: string, n: number, shards = 16, tag = 'a
         },
       ],
     },
-  ]);
+  ], shards);
   const receivedAt = 1_700_000_123_456;
-  return normalize(webhook, shards).events.map((event, i) => ({
+  return events.map((event, i) => ({
     event,
     meta: i % 2 === 0 ? { region, receivedAt, traceparent: TRACEPARENT, tracestate: 'wamesh=1' } : { region, receivedAt },
   }));

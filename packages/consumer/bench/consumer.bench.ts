@@ -221,8 +221,8 @@ async function compare(store: Reader, envelopes: Envelope[]): Promise<{ mismatch
   }
   for (const want of ref.conversations.values()) {
     checked++;
-    const have = await store.getConversation(want.phoneNumberId, want.waId);
-    differs(`${want.phoneNumberId}/${want.waId}`, conversationView(have), conversationView(want));
+    const have = await store.getConversation(want.phoneNumberId, want.userKey);
+    differs(`${want.phoneNumberId}/${want.userKey}`, conversationView(have), conversationView(want));
   }
   return { mismatches, checked };
 }

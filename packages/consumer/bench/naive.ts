@@ -98,7 +98,7 @@ export function naiveHandler(redis: Redis, store: NaiveStore, stats: NaiveStats,
       await log(envelope, outcome);
       return;
     }
-    const ckey = `${token(event.phoneNumberId)}.${token(event.waId)}`;
+    const ckey = `${token(event.phoneNumberId)}.${token(event.userKey)}`;
     const { outcome } = await rewrite(store.conversations, `c:${ckey}`, ckey, (before: ConversationDoc | null) =>
       applyMessage(before, envelope as Envelope<MessageEvent>),
     );

@@ -182,7 +182,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       eventId: event.id,
       kind: event.kind,
       wamid: event.wamid,
-      waId: waIdOf(event),
+      userKey: event.kind === 'msg' ? event.userKey : (event.recipientUserId ?? event.recipientId),
       timestamp: event.timestamp,
       eventRegion: meta.region,
       receivedAt: meta.receivedAt,
@@ -250,7 +250,6 @@ function startSpan(tracer: Tracer, msg: JsMsg, envelope: Envelope, shard: number
   );
 }
 
-const waIdOf = (event: WaEvent): string => (event.kind === 'msg' ? event.waId : event.recipientId);
 
 function kindOfSubject(subject: string): string {
   const kind = subject.split('.')[2];

@@ -5,8 +5,7 @@ import {
   buildWebhook,
   type ChangeSpec,
   type Envelope,
-  normalize,
-  parseWebhook,
+  sequencedEvents,
   signBody,
   type StatusName,
   type WaEvent,
@@ -71,9 +70,7 @@ async function deliver(changes: ChangeSpec[]): Promise<WaEvent[]> {
     payload: body,
   });
   expect(res.statusCode, res.body).toBe(200);
-  const parsed = parseWebhook(JSON.parse(body));
-  if (!parsed.ok) throw new Error(parsed.error);
-  const events = normalize(parsed.webhook, SHARDS).events;
+  const events = sequencedEvents(JSON.parse(body), SHARDS);
   for (const event of events) sent.push({ event, meta: { region: REGION, receivedAt: 0 } });
   return events;
 }

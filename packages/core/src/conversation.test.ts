@@ -22,7 +22,8 @@ describe('conversation - applyMessage', () => {
     expect(outcome).toBe('applied');
     expect(doc).toEqual({
       phoneNumberId: env.event.phoneNumberId,
-      waId: '16505551234',
+      userKey: '16505551234',
+      ids: { waId: ['16505551234'], userId: [], parentUserId: [], username: [] },
       ambiguous: false,
       last: { eventId: env.event.id, timestamp: 100, region: 'us', traceparent: 'tp', wamid: 'wamid.A', type: 'text', contactName: 'Ana' },
     });

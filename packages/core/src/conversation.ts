@@ -1,9 +1,10 @@
-// Conversation state keyed by (phoneNumberId, waId): the latest inbound message by
+// Conversation state keyed by (phoneNumberId, userKey): the latest inbound message by
 // (timestamp, wamid). WhatsApp timestamps have one-second resolution, so a same-second
 // pair is ordered by wamid and flagged ambiguous; only strictly older messages are stale.
 import type { Applied } from './message-doc.ts';
 import { beatenByOf, compareBy, compareWinners } from './order.ts';
 import type { ConversationDoc, ConversationLast, Envelope, MessageEvent } from './types.ts';
+import { joinUserIdSets, userIdSetsOf } from './user-key.ts';
 
 export function conversationOf({ event, meta }: Envelope<MessageEvent>): ConversationDoc {
   const last: ConversationLast = {
@@ -15,17 +16,21 @@ export function conversationOf({ event, meta }: Envelope<MessageEvent>): Convers
   };
   if (meta.traceparent !== undefined) last.traceparent = meta.traceparent;
   if (event.contactName !== undefined) last.contactName = event.contactName;
-  return { phoneNumberId: event.phoneNumberId, waId: event.waId, last, ambiguous: false };
+  return { phoneNumberId: event.phoneNumberId, userKey: event.userKey, ids: userIdSetsOf(event.user), last, ambiguous: false };
 }
 
-/** The join: max by (timestamp, wamid); ambiguous when distinct wamids share the winning second. */
+/**
+ * The join: `last` is the max by (timestamp, wamid), ambiguous when distinct wamids share
+ * the winning second; the identifier sets are unions.
+ */
 export function joinConversations(a: ConversationDoc, b: ConversationDoc): ConversationDoc {
-  if (a.last.timestamp !== b.last.timestamp) return a.last.timestamp > b.last.timestamp ? a : b;
+  const ids = joinUserIdSets(a.ids, b.ids);
+  if (a.last.timestamp !== b.last.timestamp) return { ...(a.last.timestamp > b.last.timestamp ? a : b), ids };
   const order =
     compareBy(a.last.timestamp, a.last.wamid, b.last.timestamp, b.last.wamid) || compareWinners(a.last, b.last);
   const top = order >= 0 ? a : b;
   const ambiguous = a.ambiguous || b.ambiguous || a.last.wamid !== b.last.wamid;
-  return ambiguous === top.ambiguous ? top : { ...top, ambiguous };
+  return { ...top, ids, ambiguous };
 }
 
 /**

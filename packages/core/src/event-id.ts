@@ -28,3 +28,16 @@ export function statusEventId(
   if (participantId) parts.push(participantId);
   return `status-${digest(parts)}`;
 }
+
+/**
+ * Id of a field event: the change as sent (object, entry id, field, value). A re-sent
+ * webhook has the same bytes, hence the same JSON, hence the same id.
+ */
+export function fieldEventId(object: string, wabaId: string, field: string, value: unknown): string {
+  return `field-${digest(['field', object, wabaId, field, JSON.stringify(value) ?? 'undefined'])}`;
+}
+
+/** Id of a quarantined body: its exact bytes (a re-sent body is quarantined once). */
+export function quarantineId(raw: Uint8Array): string {
+  return `q-${createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
+}

@@ -24,7 +24,7 @@ describe('event schema - waEventSchema', () => {
       { ...status, shard: -1 },
       { ...status, status: '__proto__' },
       { ...message, message: 'text' },
-      { ...message, waId: undefined },
+      { ...message, userKey: undefined },
     ];
     for (const payload of bad) expect(waEventSchema.safeParse(payload).success).toBe(false);
   });

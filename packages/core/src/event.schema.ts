@@ -13,10 +13,18 @@ const base = {
   wamid: z.string().min(1),
 };
 
+const userIdsSchema = z.object({
+  waId: z.string().min(1).optional(),
+  userId: z.string().min(1).optional(),
+  parentUserId: z.string().min(1).optional(),
+  username: z.string().min(1).optional(),
+});
+
 export const messageEventSchema = z.object({
   ...base,
   kind: z.literal('msg'),
-  waId: z.string().min(1),
+  userKey: z.string().min(1),
+  user: userIdsSchema,
   type: z.string().min(1),
   contextWamid: z.string().optional(),
   contactName: z.string().optional(),
@@ -27,11 +35,13 @@ export const statusEventSchema = z.object({
   ...base,
   kind: z.literal('status'),
   status: statusNameSchema,
-  recipientId: z.string().min(1),
+  recipientId: z.string().min(1).optional(),
+  recipientUserId: z.string().min(1).optional(),
   conversation: z.record(z.string(), z.unknown()).optional(),
   pricing: z.record(z.string(), z.unknown()).optional(),
   errors: z.array(z.unknown()).optional(),
   bizOpaqueCallbackData: z.string().optional(),
+  payload: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const waEventSchema: z.ZodType<WaEvent> = z.discriminatedUnion('kind', [

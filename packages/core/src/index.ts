@@ -1,28 +1,10 @@
 // Public surface of @wamesh/core: pure domain logic, no I/O.
 export type * from './types.ts';
 export { CoreError } from './errors.ts';
-export {
-  changeSchema,
-  contactSchema,
-  entrySchema,
-  errorSchema,
-  messageSchema,
-  messagesValueSchema,
-  statusSchema,
-  WABA_OBJECT,
-  webhookSchema,
-  type MessagesValue,
-  type Webhook,
-  type WebhookChange,
-  type WebhookContact,
-  type WebhookEntry,
-  type WebhookError,
-  type WebhookMessage,
-  type WebhookStatus,
-} from './webhook.schema.ts';
-export { parseWebhook, type ParseResult } from './parse.ts';
-export { normalize, type Normalized, type Skipped } from './normalize.ts';
-export { messageEventId, statusEventId } from './event-id.ts';
+export { statusNameSchema, unixSecondsSchema, WABA_OBJECT } from './webhook.schema.ts';
+export { sequencedEvents, splitWebhook, type Split, typeOf } from './split.ts';
+export { allUserIds, joinUserIdSets, userIdSetsOf, userKeyOf } from './user-key.ts';
+export { fieldEventId, messageEventId, quarantineId, statusEventId } from './event-id.ts';
 export { fnv1a32, shardOf, subjectOf, streamNames, assertRegion, type StreamNames } from './names.ts';
 export { waEventSchema, messageEventSchema, statusEventSchema } from './event.schema.ts';
 export {
@@ -49,5 +31,6 @@ export {
   type EntrySpec,
   type InboundSpec,
   type StatusSpec,
+  type Webhook,
   webhookEvents,
 } from './build.ts';

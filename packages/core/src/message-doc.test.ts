@@ -120,7 +120,7 @@ describe('message status - applyStatus', () => {
     const a = joinMessageDocs(doc, inbound);
     expect(a).toEqual(joinMessageDocs(inbound, doc));
     expect(a.status).toBe('read');
-    expect(a.inbound).toMatchObject({ waId: '16505551234', type: 'text', contextWamid: 'wamid.Q', timestamp: 90 });
+    expect(a.inbound).toMatchObject({ userKey: '16505551234', type: 'text', contextWamid: 'wamid.Q', timestamp: 90 });
   });
 });
 

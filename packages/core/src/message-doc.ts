@@ -39,7 +39,9 @@ function winnerOf(meta: Envelope['meta'], event: { id: string; timestamp: number
 
 /** The fact one status event observed. */
 export function factOf({ event, meta }: Envelope<StatusEvent>): StatusFact {
-  const fact: StatusFact = { ...winnerOf(meta, event), recipientId: event.recipientId };
+  const fact: StatusFact = winnerOf(meta, event);
+  if (event.recipientId !== undefined) fact.recipientId = event.recipientId;
+  if (event.recipientUserId !== undefined) fact.recipientUserId = event.recipientUserId;
   if (event.conversation !== undefined) fact.conversation = event.conversation;
   if (event.pricing !== undefined) fact.pricing = event.pricing;
   if (event.errors !== undefined) fact.errors = event.errors;
@@ -62,7 +64,7 @@ export function messageDocOf(envelope: Envelope<StatusEvent>): MessageDoc {
 
 /** The document an inbound message produces for its own wamid (no statuses yet). */
 export function inboundOf({ event, meta }: Envelope<MessageEvent>): MessageDoc {
-  const inbound: InboundRecord = { ...winnerOf(meta, event), waId: event.waId, type: event.type };
+  const inbound: InboundRecord = { ...winnerOf(meta, event), userKey: event.userKey, type: event.type };
   if (event.contextWamid !== undefined) inbound.contextWamid = event.contextWamid;
   return { wamid: event.wamid, phoneNumberId: event.phoneNumberId, status: null, rank: 0, statusAt: {}, facts: {}, inbound };
 }
@@ -115,13 +117,14 @@ function minNonEmpty(a: string, b: string): string {
 /** A message doc with the fields status events carry, merged across its facts. */
 export interface MessageView extends MessageDoc {
   recipientId?: string;
+  recipientUserId?: string;
   conversation?: Record<string, unknown>;
   pricing?: Record<string, unknown>;
   errors?: unknown[];
   bizOpaqueCallbackData?: string;
 }
 
-const VIEW_FIELDS = ['recipientId', 'conversation', 'pricing', 'errors', 'bizOpaqueCallbackData'] as const;
+const VIEW_FIELDS = ['recipientId', 'recipientUserId', 'conversation', 'pricing', 'errors', 'bizOpaqueCallbackData'] as const;
 
 /** Per field, the highest-ranked fact that has it wins, so a late lower status still contributes. */
 export function messageView(doc: MessageDoc): MessageView {

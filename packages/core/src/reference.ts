@@ -8,7 +8,7 @@ import type { ConversationDoc, Envelope, MessageDoc, WaEvent } from './types.ts'
 export interface ReferenceState {
   /** By wamid. */
   messages: Map<string, MessageDoc>;
-  /** By `${phoneNumberId}/${waId}`. */
+  /** By `${phoneNumberId}/${userKey}`. */
   conversations: Map<string, ConversationDoc>;
 }
 
@@ -27,7 +27,7 @@ export function referenceState(envelopes: readonly Envelope<WaEvent>[]): Referen
     } else {
       const own = envelope as Envelope<typeof event>;
       joinInto(state.messages, event.wamid, inboundOf(own), joinMessageDocs);
-      joinInto(state.conversations, `${event.phoneNumberId}/${event.waId}`, conversationOf(own), joinConversations);
+      joinInto(state.conversations, `${event.phoneNumberId}/${event.userKey}`, conversationOf(own), joinConversations);
     }
   }
   return state;

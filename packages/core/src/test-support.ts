@@ -61,7 +61,8 @@ export function messageEnv(input: MessageInput): Envelope<MessageEvent> {
     wabaId: '102290129340398',
     timestamp: input.ts,
     wamid: input.wamid,
-    waId,
+    userKey: waId,
+    user: { waId },
     type,
     message: { from: waId, id: input.wamid, timestamp: String(input.ts), type },
   };

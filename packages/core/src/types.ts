@@ -7,11 +7,24 @@ export type EventKind = 'msg' | 'status';
 export type KnownStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed';
 export type StatusName = KnownStatus | (string & {});
 
+/**
+ * Every identifier a webhook gave for a user. Since 2026 Meta sends a business-scoped user id
+ * (BSUID, `user_id`) in every messages webhook; a user with a username has no phone number
+ * (`wa_id`) in webhooks at all.
+ */
+export interface UserIds {
+  waId?: string;
+  /** BSUID (`user_id`, `from_user_id`, `recipient_user_id`). */
+  userId?: string;
+  parentUserId?: string;
+  username?: string;
+}
+
 export interface EventBase {
   /** Deterministic: a re-sent webhook yields the same id (JetStream Nats-Msg-Id, event-log _id). */
   id: string;
   kind: EventKind;
-  /** Sharding key: wa_id for messages, wamid for statuses. */
+  /** Sharding key: the user key for messages, wamid for statuses. */
   key: string;
   shard: number;
   /** Business number the webhook is for (value.metadata.phone_number_id). */
@@ -26,8 +39,13 @@ export interface EventBase {
 /** An inbound message from a user. */
 export interface MessageEvent extends EventBase {
   kind: 'msg';
-  /** The user's WhatsApp id (messages[].from). */
-  waId: string;
+  /**
+   * The stable key of the sender: the BSUID when the webhook has one, else the wa_id
+   * (userKeyOf). The conversation is keyed by it; `key` equals it.
+   */
+  userKey: string;
+  /** Every identifier of the sender the webhook carried (message and its contact). */
+  user: UserIds;
   /** Message type as sent; unknown future types are kept as they are. */
   type: string;
   /** wamid this message replies to (messages[].context.id), when it is a reply. */
@@ -42,12 +60,16 @@ export interface MessageEvent extends EventBase {
 export interface StatusEvent extends EventBase {
   kind: 'status';
   status: StatusName;
-  /** The user's WhatsApp id (statuses[].recipient_id). */
-  recipientId: string;
+  /** The user's WhatsApp id (statuses[].recipient_id); absent for a user with a username. */
+  recipientId?: string;
+  /** The user's BSUID (statuses[].recipient_user_id). */
+  recipientUserId?: string;
   conversation?: Record<string, unknown>;
   pricing?: Record<string, unknown>;
   errors?: unknown[];
   bizOpaqueCallbackData?: string;
+  /** The status object exactly as received (absent on events published before it was kept). */
+  payload?: Record<string, unknown>;
 }
 
 export type WaEvent = MessageEvent | StatusEvent;
@@ -81,7 +103,8 @@ export interface Winner {
 
 /** What one status event observed; per status, the earliest (timestamp, eventId) is kept. */
 export interface StatusFact extends Winner {
-  recipientId: string;
+  recipientId?: string;
+  recipientUserId?: string;
   conversation?: Record<string, unknown>;
   pricing?: Record<string, unknown>;
   errors?: unknown[];
@@ -90,7 +113,7 @@ export interface StatusFact extends Winner {
 
 /** The inbound message record, when the wamid is an inbound message. */
 export interface InboundRecord extends Winner {
-  waId: string;
+  userKey: string;
   type: string;
   contextWamid?: string;
 }
@@ -118,10 +141,20 @@ export interface ConversationLast extends Winner {
   contactName?: string;
 }
 
-/** Conversation state keyed by (phoneNumberId, waId): a join-semilattice. */
+/** Every identifier seen for a user, each kind a sorted set (joined by union). */
+export interface UserIdSets {
+  waId: string[];
+  userId: string[];
+  parentUserId: string[];
+  username: string[];
+}
+
+/** Conversation state keyed by (phoneNumberId, userKey): a join-semilattice. */
 export interface ConversationDoc {
   phoneNumberId: string;
-  waId: string;
+  userKey: string;
+  /** Every identifier this user's messages carried; reads accept any of them. */
+  ids: UserIdSets;
   last: ConversationLast;
   /** Another message shares `last`'s second: the order between them is a tie-break, not a fact. */
   ambiguous: boolean;
@@ -131,10 +164,13 @@ export interface ConversationDoc {
 export interface EventLogEntry {
   eventId: string;
   kind: EventKind;
-  /** Sharding key (wa_id or wamid). */
+  /** Sharding key (user key or wamid). */
   key: string;
   wamid: string;
-  waId: string;
+  /** The user: the sender's user key, or a status's recipient (BSUID, else wa_id); absent when unknown. */
+  userKey?: string;
+  /** Every user identifier the event carried; `wamesh trace` finds the event by any of them. */
+  userIds: string[];
   phoneNumberId: string;
   status?: StatusName;
   type?: string;
@@ -146,4 +182,35 @@ export interface EventLogEntry {
   traceparent?: string;
   /** For a stale event: the event that beat it and by how many WhatsApp seconds. */
   beatenBy?: Winner & { bySeconds: number };
+}
+
+/**
+ * A change that is not an inbound message or a status (account_update, template status,
+ * quality, smb_message_echoes, calls, fields Meta adds later, other objects), or a messages
+ * change's value that carries more than messages and statuses (value.errors). Kept as sent
+ * and published to the region's fields stream: business events, not sequenced state.
+ */
+export interface FieldEvent {
+  /** Deterministic over the change as sent: a re-sent webhook yields the same id. */
+  id: string;
+  kind: 'field';
+  object: string;
+  field: string;
+  /** entry[].id (the WABA id for WhatsApp), '' when the entry has none. */
+  wabaId: string;
+  /** value.metadata.phone_number_id, when the change has one. */
+  phoneNumberId?: string;
+  /** entry[].time, when present (Unix seconds). */
+  time?: number;
+  /** Where the change sat in the body (`entry.0.changes.1`). */
+  path: string;
+  /** The change's value exactly as parsed from the body. */
+  value: unknown;
+}
+
+/** A part of a signed body that cannot be sequenced, and why. */
+export interface RejectedPart {
+  /** Path in the body (`entry.0.changes.2.value.messages.1`, or `body`). */
+  path: string;
+  reason: string;
 }

@@ -3,7 +3,7 @@
 // come from a template; the load generator signs a pool of them before it starts sending, so
 // its own CPU (it shares the machine with the server) goes to HTTP, not to HMAC.
 import { createHmac, createSecretKey } from 'node:crypto';
-import { buildWebhook, normalize, parseWebhook, type StatusSpec, shardOf, type WaEvent } from '@wamesh/core';
+import { buildWebhook, sequencedEvents, type StatusSpec, shardOf, type WaEvent } from '@wamesh/core';
 
 export interface BodySpec {
   /** Distinguishes runs, so no event of one run is a duplicate of another's. */
@@ -63,9 +63,7 @@ export function bodySource(spec: BodySpec, pooled: number): () => SignedBody {
  * id, wamid and shard per call: what (b) and (c0) publish without any HTTP or validation.
  */
 export function eventFactory(runId: string, shards: number): () => WaEvent {
-  const parsed = parseWebhook(JSON.parse(bodyFactory({ runId, eventsPerRequest: 1, secret: 'unused' })(0).body));
-  if (!parsed.ok) throw new Error(parsed.error);
-  const template = normalize(parsed.webhook, shards).events[0]!;
+  const template = sequencedEvents(JSON.parse(bodyFactory({ runId, eventsPerRequest: 1, secret: 'unused' })(0).body), shards)[0]!;
   let made = 0;
   return () => {
     const wamid = `${template.wamid}${runId}${(made++).toString(36)}`;

@@ -1,4 +1,4 @@
-import { normalize, parseWebhook, shardOf, signBody, waEventSchema } from '@wamesh/core';
+import { sequencedEvents, shardOf, signBody, waEventSchema } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,15 +24,13 @@ describe('webhook - durable publish', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ received: 7, duplicates: 0 });
 
-    const parsed = parseWebhook(JSON.parse(body));
-    if (!parsed.ok) throw new Error(parsed.error);
-    const events = normalize(parsed.webhook, 16).events;
+    const events = sequencedEvents(JSON.parse(body), 16);
     const stored = (await f.messages()).slice(before);
     expect(stored).toHaveLength(7);
     for (const event of events) {
       const m = stored.find((s) => s.header?.get('Nats-Msg-Id') === event.id);
       expect(m, event.id).toBeDefined();
-      const key = event.kind === 'msg' ? event.waId : event.wamid;
+      const key = event.kind === 'msg' ? event.userKey : event.wamid;
       expect(m!.subject).toBe(`wa.eu-west.${event.kind}.${shardOf(key, 16)}`);
       expect(m!.header?.get('Wa-Region')).toBe('eu-west');
       expect(m!.header?.get('Wa-Received-At')).toBe(String(RECEIVED_AT));

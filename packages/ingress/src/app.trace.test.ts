@@ -1,4 +1,4 @@
-import { normalize, parseWebhook } from '@wamesh/core';
+import { sequencedEvents } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { SpanKind, startTestTelemetry } from '@wamesh/telemetry';
@@ -31,9 +31,7 @@ describe('webhook - traces', () => {
     const producers = spans.filter((s) => s.kind === SpanKind.PRODUCER);
     expect(producers).toHaveLength(3);
 
-    const parsed = parseWebhook(JSON.parse(body));
-    if (!parsed.ok) throw new Error(parsed.error);
-    const events = normalize(parsed.webhook, 16).events;
+    const events = sequencedEvents(JSON.parse(body), 16);
     const stored = await f.messages();
     for (const event of events) {
       const span = producers.find((p) => p.attributes['messaging.message.id'] === event.id)!;

@@ -60,7 +60,7 @@ export async function applyStatusBatch(
   return results;
 }
 
-const conversationOfEvent = (e: Envelope<MessageEvent>): string => `${e.event.phoneNumberId}\u0000${e.event.waId}`;
+const conversationOfEvent = (e: Envelope<MessageEvent>): string => `${e.event.phoneNumberId}\u0000${e.event.userKey}`;
 
 /**
  * Message events write two entities at once: the conversation (outcomes come from its

@@ -43,8 +43,13 @@ export interface StateStore {
   /** Records each entry once by eventId; an existing id is reported as a duplicate. */
   appendLog(entries: EventLogEntry[]): Promise<LogAppendResult>;
   getMessage(wamid: string): Promise<MessageDoc | null>;
-  getConversation(phoneNumberId: string, waId: string): Promise<ConversationDoc | null>;
-  /** Every logged event whose wamid or waId is `key`, by (timestamp, receivedAt). */
+  /**
+   * The conversation of a business number with a user, found by any identifier the user's
+   * messages carried (user key, wa_id, BSUID, parent BSUID, username); when two match (a
+   * deployment keyed by wa_id before BSUIDs arrived), the one with the later message.
+   */
+  getConversation(phoneNumberId: string, id: string): Promise<ConversationDoc | null>;
+  /** Every logged event whose wamid or any user identifier is `key`, by (timestamp, receivedAt). */
   timeline(key: string): Promise<EventLogEntry[]>;
   close(): Promise<void>;
 }

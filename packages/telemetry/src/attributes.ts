@@ -30,6 +30,8 @@ export type MessagingOperationType = (typeof MessagingOperation)[keyof typeof Me
 // Ours: every span that touches an event carries enough to find it again in Jaeger.
 export const ATTR_WA_WAMID = 'wa.wamid';
 export const ATTR_WA_WA_ID = 'wa.wa_id';
+/** The user's business-scoped user id (BSUID), when the webhook had one. */
+export const ATTR_WA_USER_ID = 'wa.user_id';
 export const ATTR_WA_STATUS = 'wa.status';
 /** WhatsApp timestamp of the event, Unix seconds. */
 export const ATTR_WA_TIMESTAMP = 'wa.timestamp';

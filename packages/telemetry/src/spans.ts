@@ -15,6 +15,7 @@ import {
   ATTR_WA_SHARD,
   ATTR_WA_STATUS,
   ATTR_WA_TIMESTAMP,
+  ATTR_WA_USER_ID,
   ATTR_WA_WA_ID,
   ATTR_WA_WAMID,
   EVENT_WA_INVERSION,
@@ -35,10 +36,13 @@ export function eventAttributes(event: WaEvent, region?: string): Attributes {
     [ATTR_WA_EVENT_ID]: event.id,
     [ATTR_WA_KIND]: event.kind,
     [ATTR_WA_WAMID]: event.wamid,
-    [ATTR_WA_WA_ID]: event.kind === 'msg' ? event.waId : event.recipientId,
     [ATTR_WA_TIMESTAMP]: event.timestamp,
     [ATTR_WA_SHARD]: event.shard,
   };
+  const waId = event.kind === 'msg' ? event.user.waId : event.recipientId;
+  const userId = event.kind === 'msg' ? event.user.userId : event.recipientUserId;
+  if (waId !== undefined) attrs[ATTR_WA_WA_ID] = waId;
+  if (userId !== undefined) attrs[ATTR_WA_USER_ID] = userId;
   if (event.kind === 'status') attrs[ATTR_WA_STATUS] = event.status;
   if (region !== undefined) attrs[ATTR_WA_REGION] = region;
   return attrs;

@@ -32,7 +32,7 @@ export async function checkStore(store: StateStore, scenario: Scenario, expected
     if (m) mismatches.push(m);
   });
   await pool([...expected.conversations], 16, async ([id, doc]) => {
-    const m = compareConversation(id, doc, await store.getConversation(doc.phoneNumberId, doc.waId));
+    const m = compareConversation(id, doc, await store.getConversation(doc.phoneNumberId, doc.userKey));
     if (m) mismatches.push(m);
   });
 

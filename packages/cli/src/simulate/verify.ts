@@ -6,8 +6,7 @@ import {
   type ConversationDoc,
   type Envelope,
   type MessageDoc,
-  normalize,
-  parseWebhook,
+  sequencedEvents,
   type ReferenceState,
   referenceState,
 } from '@wamesh/core';
@@ -24,9 +23,7 @@ export function expectedState(scenario: Scenario, accepted: ReadonlySet<number>,
   const meta = { region: 'sim', receivedAt: 0 };
   for (const w of scenario.webhooks) {
     if (!accepted.has(w.seq)) continue;
-    const parsed = parseWebhook(JSON.parse(w.body));
-    if (!parsed.ok) throw new Error(`simulate built an invalid webhook (${w.label}): ${parsed.error}`);
-    for (const event of normalize(parsed.webhook, shards).events) envelopes.push({ event, meta });
+    for (const event of sequencedEvents(JSON.parse(w.body), shards)) envelopes.push({ event, meta });
   }
   return { ...referenceState(envelopes), eventIds: new Set(envelopes.map((e) => e.event.id)) };
 }
@@ -50,7 +47,7 @@ export function comparableMessage(doc: MessageDoc): unknown {
 
 export function comparableConversation(doc: ConversationDoc): unknown {
   return JSON.parse(
-    JSON.stringify({ phoneNumberId: doc.phoneNumberId, waId: doc.waId, last: omitWhere(doc.last), ambiguous: doc.ambiguous }),
+    JSON.stringify({ phoneNumberId: doc.phoneNumberId, userKey: doc.userKey, ids: doc.ids, last: omitWhere(doc.last), ambiguous: doc.ambiguous }),
   );
 }
 

@@ -23,7 +23,7 @@ export function formatMessage(doc: MessageDoc, style: Style): string[] {
   if (doc.inbound) {
     const i = doc.inbound;
     out.push(
-      `  inbound       ${i.type} from ${i.waId} at ${waTime(i.timestamp)} (${i.region})` +
+      `  inbound       ${i.type} from ${i.userKey} at ${waTime(i.timestamp)} (${i.region})` +
         (i.contextWamid ? `, replying to ${i.contextWamid}` : ''),
     );
   }
@@ -34,7 +34,7 @@ export function formatMessage(doc: MessageDoc, style: Style): string[] {
 export function formatConversation(doc: ConversationDoc, style: Style): string[] {
   const l = doc.last;
   return [
-    `${style.bold(`${doc.phoneNumberId} / ${doc.waId}`)}${l.contactName ? `  (${l.contactName})` : ''}`,
+    `${style.bold(`${doc.phoneNumberId} / ${doc.userKey}`)}${l.contactName ? `  (${l.contactName})` : ''}`,
     `  last     ${l.type} ${l.wamid}`,
     `  at       ${waTime(l.timestamp)}  (${l.region}, event ${l.eventId})`,
     doc.ambiguous

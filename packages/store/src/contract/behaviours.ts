@@ -17,9 +17,35 @@ export function behaviours(ctx: ContractContext): void {
     const [applied] = await store.applyMessages([inbound]);
     const doc = await store.getMessage(wamid);
     expect(doc).toMatchObject({ status: 'read', statusAt: { read: T + 3 } });
-    expect(doc?.inbound).toMatchObject({ eventId: inbound.event.id, waId: '447700900123', contextWamid: 'wamid.ctx' });
+    expect(doc?.inbound).toMatchObject({ eventId: inbound.event.id, userKey: '447700900123', contextWamid: 'wamid.ctx' });
     expect(applied!.message).toEqual(doc);
     expect(applied!.doc).toEqual(await store.getConversation(BUSINESS, '447700900123'));
+  });
+
+  it('user key - a user with a BSUID is one conversation, found by wa_id, BSUID or username, whichever events carried them', async () => {
+    const store = await ctx.fresh();
+    const bsuid = 'US.13491208655302741918';
+    // The first message carries the phone number too; the later one (a username user) only the BSUID.
+    const early = inboundEnvelope({ id: 'wamid.bs1', from: '16315551181', userId: bsuid, timestamp: T });
+    const late = inboundEnvelope({ id: 'wamid.bs2', userId: bsuid, username: 'ana', timestamp: T + 5 });
+    await deliver(store, [late]);
+    await deliver(store, [early]);
+    const want = { userKey: bsuid, ids: { waId: ['16315551181'], userId: [bsuid], parentUserId: [], username: ['ana'] } };
+    for (const id of [bsuid, '16315551181', 'ana']) {
+      expect(await store.getConversation(BUSINESS, id), id).toMatchObject({ ...want, last: { wamid: 'wamid.bs2' } });
+    }
+    expect(await store.getConversation(BUSINESS, 'nobody')).toBeNull();
+    expect((await store.timeline('16315551181')).map((e) => e.wamid)).toEqual(['wamid.bs1']);
+    expect((await store.timeline(bsuid)).map((e) => e.wamid)).toEqual(['wamid.bs1', 'wamid.bs2']);
+  });
+
+  it('user key - when a wa_id-keyed conversation predates BSUIDs, a look-up by wa_id finds the later one', async () => {
+    const store = await ctx.fresh();
+    const old = inboundEnvelope({ id: 'wamid.pre', from: '5511999990009', timestamp: T });
+    const now = inboundEnvelope({ id: 'wamid.post', from: '5511999990009', userId: 'BR.77', timestamp: T + 60 });
+    await deliver(store, [old, now]);
+    expect(await store.getConversation(BUSINESS, '5511999990009')).toMatchObject({ userKey: 'BR.77', last: { wamid: 'wamid.post' } });
+    expect(await store.getConversation(BUSINESS, 'BR.77')).toMatchObject({ userKey: 'BR.77' });
   });
 
   it('status and message of one wamid in the same batch both land (they race on one document)', async () => {

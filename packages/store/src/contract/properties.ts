@@ -20,7 +20,7 @@ async function expectReferenceState(store: StateStore, events: readonly Envelope
   const want = referenceState(events);
   for (const [wamid, doc] of want.messages) expect(await store.getMessage(wamid)).toEqual(doc);
   for (const doc of want.conversations.values()) {
-    expect(await store.getConversation(doc.phoneNumberId, doc.waId)).toEqual(doc);
+    expect(await store.getConversation(doc.phoneNumberId, doc.userKey)).toEqual(doc);
   }
 }
 

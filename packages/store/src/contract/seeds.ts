@@ -52,7 +52,7 @@ export function seedScenarios(ctx: ContractContext): void {
     const conversation = (await store.getConversation(BUSINESS, from))!;
     expect(conversation).toMatchObject({ ambiguous: false, last: { wamid: 'wamid.email+2=', contactName: 'Ana' } });
     // The stale message is kept (for review), not dropped.
-    expect((await store.getMessage('wamid.name+1='))?.inbound).toMatchObject({ eventId: name.event.id, waId: from });
+    expect((await store.getMessage('wamid.name+1='))?.inbound).toMatchObject({ eventId: name.event.id, userKey: from });
   });
 
   it('seeds - two messages in the same second are both kept and the conversation is flagged ambiguous', async () => {

@@ -5,7 +5,7 @@ import { isCasConflict } from './cas.ts';
 import { eventIdOfTimelineKey, eventKey, timelineFilter, timelineKey } from './keys.ts';
 
 /** Creates a key that must exist once; false when it already did. */
-async function createOnce(kv: KV, key: string, value: string): Promise<boolean> {
+export async function createOnce(kv: KV, key: string, value: string): Promise<boolean> {
   try {
     await kv.create(key, value);
     return true;
@@ -22,7 +22,7 @@ async function createOnce(kv: KV, key: string, value: string): Promise<boolean> 
  */
 async function appendOne(kv: KV, entry: EventLogEntry): Promise<boolean> {
   const inserted = await createOnce(kv, eventKey(entry.eventId), JSON.stringify(entry));
-  const keys = new Set([entry.wamid, entry.waId].filter((k) => k !== ''));
+  const keys = new Set([entry.wamid, ...entry.userIds].filter((k) => k !== ''));
   await Promise.all([...keys].map((k) => createOnce(kv, timelineKey(k, entry.eventId), '')));
   return inserted;
 }

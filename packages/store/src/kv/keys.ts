@@ -8,8 +8,15 @@ export const tokenValue = (t: string): string => (t === '_' ? '' : Buffer.from(t
 
 export const messageKey = (wamid: string): string => keyToken(wamid);
 
-export const conversationKey = (phoneNumberId: string, waId: string): string =>
-  `${keyToken(phoneNumberId)}.${keyToken(waId)}`;
+export const conversationKey = (phoneNumberId: string, userKey: string): string =>
+  `${keyToken(phoneNumberId)}.${keyToken(userKey)}`;
+
+/**
+ * In the conversations bucket, beside the documents: `a.<number>.<identifier>` holds the
+ * user key of the conversation that saw that identifier (a wa_id, parent BSUID or username
+ * of a user keyed by BSUID). `a` is no token of keyToken (those are `_` or 2+ characters).
+ */
+export const aliasKey = (phoneNumberId: string, id: string): string => `a.${keyToken(phoneNumberId)}.${keyToken(id)}`;
 
 /** The event-log entry itself: created once, which is the idempotency check. */
 export const eventKey = (eventId: string): string => `e.${keyToken(eventId)}`;

@@ -1,4 +1,5 @@
 import {
+  allUserIds,
   type ConversationDoc,
   type Envelope,
   type EventLogEntry,
@@ -10,12 +11,13 @@ import {
 } from '@wamesh/core';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { applyMessageBatch, applyStatusBatch, type JoinWriter } from '../batch.ts';
+import { latestConversation } from '../conversation-lookup.ts';
 import { StoreError } from '../errors.ts';
 import type { StateStore } from '../types.ts';
 import { type KvBuckets, openBuckets } from './buckets.ts';
 import { casJoin } from './cas.ts';
-import { appendEvents, timelineOf } from './event-log.ts';
-import { conversationKey, messageKey } from './keys.ts';
+import { appendEvents, createOnce, timelineOf } from './event-log.ts';
+import { aliasKey, conversationKey, messageKey } from './keys.ts';
 
 export interface KvStoreOptions {
   /** The caller's connection; the store never closes it. */
@@ -51,14 +53,23 @@ export class KvStore implements StateStore {
   readonly #writer: JoinWriter = {
     joinMessage: (delta: MessageDoc) =>
       casJoin(this.#b.messages, messageKey(delta.wamid), delta, joinMessageDocs, this.#conflict('messages')),
-    joinConversation: (delta: ConversationDoc) =>
-      casJoin(
-        this.#b.conversations,
-        conversationKey(delta.phoneNumberId, delta.waId),
-        delta,
-        joinConversations,
-        this.#conflict('conversations'),
-      ),
+    joinConversation: async (delta: ConversationDoc) => {
+      const { conversations } = this.#b;
+      // Aliases are created (once, idempotently) beside the join, not after it: a writer
+      // that dies in between leaves at worst an alias to a conversation its redelivery writes.
+      const aliases = allUserIds(delta.ids).filter((id) => id !== delta.userKey);
+      const [before] = await Promise.all([
+        casJoin(
+          conversations,
+          conversationKey(delta.phoneNumberId, delta.userKey),
+          delta,
+          joinConversations,
+          this.#conflict('conversations'),
+        ),
+        ...aliases.map((id) => createOnce(conversations, aliasKey(delta.phoneNumberId, id), delta.userKey)),
+      ]);
+      return before;
+    },
   };
 
   #conflict(bucket: 'messages' | 'conversations'): ((key: string) => void) | undefined {
@@ -83,9 +94,19 @@ export class KvStore implements StateStore {
     return e && e.operation === 'PUT' ? e.json<MessageDoc>() : null;
   }
 
-  async getConversation(phoneNumberId: string, waId: string): Promise<ConversationDoc | null> {
-    const e = await this.#b.conversations.get(conversationKey(phoneNumberId, waId));
-    return e && e.operation === 'PUT' ? e.json<ConversationDoc>() : null;
+  async getConversation(phoneNumberId: string, id: string): Promise<ConversationDoc | null> {
+    const { conversations } = this.#b;
+    const doc = async (key: string) => {
+      const e = await conversations.get(key);
+      return e && e.operation === 'PUT' ? e.json<ConversationDoc>() : null;
+    };
+    const alias = await conversations.get(aliasKey(phoneNumberId, id));
+    const aliased = alias && alias.operation === 'PUT' ? alias.string() : undefined;
+    const [own, seen] = await Promise.all([
+      doc(conversationKey(phoneNumberId, id)),
+      aliased === undefined ? null : doc(conversationKey(phoneNumberId, aliased)),
+    ]);
+    return latestConversation(own, seen);
   }
 
   timeline(key: string): Promise<EventLogEntry[]> {

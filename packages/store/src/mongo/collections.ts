@@ -13,7 +13,7 @@ export interface StoredMessage {
   [field: string]: unknown;
 }
 
-/** Stored conversation document: ConversationDoc plus `_id` = `${phoneNumberId}:${waId}`. */
+/** Stored conversation document: ConversationDoc plus `_id` = `${phoneNumberId}:${userKey}`. */
 export interface StoredConversation {
   _id: string;
   [field: string]: unknown;
@@ -37,17 +37,21 @@ export function collectionsOf(db: Db): Collections {
   };
 }
 
-/** Timeline look-ups by wamid or wa_id, in WhatsApp order. */
+/** Timeline look-ups by wamid or any user identifier, in WhatsApp order. */
 export const eventIndexes: IndexDescription[] = [
   { key: { wamid: 1, timestamp: 1, receivedAt: 1, _id: 1 }, name: 'timeline_wamid' },
-  { key: { waId: 1, timestamp: 1, receivedAt: 1, _id: 1 }, name: 'timeline_waId' },
+  { key: { userIds: 1, timestamp: 1, receivedAt: 1, _id: 1 }, name: 'timeline_userIds' },
 ];
+
+/** Identifier kinds of ConversationDoc.ids: a conversation is found by any of them. */
+export const USER_ID_KINDS = ['waId', 'userId', 'parentUserId', 'username'] as const;
 
 export const TTL_INDEX = 'ttl_loggedAt';
 
 /** Conversations of a business number, latest first, for listings. */
 export const conversationIndexes: IndexDescription[] = [
   { key: { phoneNumberId: 1, 'last.timestamp': -1 }, name: 'by_number_latest' },
+  ...USER_ID_KINDS.map((kind) => ({ key: { phoneNumberId: 1, [`ids.${kind}`]: 1 }, name: `by_number_${kind}` })),
 ];
 
 const INDEX_OPTIONS_CONFLICT = 85;
@@ -64,4 +68,4 @@ export async function ensureIndexes(db: Db, c: Collections, ttlSeconds?: number)
   }
 }
 
-export const conversationId = (phoneNumberId: string, waId: string): string => `${phoneNumberId}:${waId}`;
+export const conversationId = (phoneNumberId: string, userKey: string): string => `${phoneNumberId}:${userKey}`;

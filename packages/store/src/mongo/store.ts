@@ -2,7 +2,8 @@ import type { ConversationDoc, Envelope, EventLogEntry, MessageDoc, MessageEvent
 import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
 import { applyMessageBatch, applyStatusBatch, type JoinWriter } from '../batch.ts';
 import type { StateStore } from '../types.ts';
-import { type Collections, collectionsOf, ensureIndexes, MAJORITY, PRIMARY } from './collections.ts';
+import { latestConversation } from '../conversation-lookup.ts';
+import { type Collections, collectionsOf, ensureIndexes, MAJORITY, PRIMARY, USER_ID_KINDS } from './collections.ts';
 import { appendEvents, timelineOf } from './event-log.ts';
 import { mongoJoinWriter } from './join-writer.ts';
 import { conversationFilter, fromStored, messageFilter } from './update.ts';
@@ -59,8 +60,14 @@ export class MongoStore implements StateStore {
     return fromStored<MessageDoc>(await this.#collections.messages.findOne(messageFilter(wamid)));
   }
 
-  async getConversation(phoneNumberId: string, waId: string): Promise<ConversationDoc | null> {
-    return fromStored<ConversationDoc>(await this.#collections.conversations.findOne(conversationFilter(phoneNumberId, waId)));
+  async getConversation(phoneNumberId: string, id: string): Promise<ConversationDoc | null> {
+    const { conversations } = this.#collections;
+    const seenIt = USER_ID_KINDS.map((kind) => ({ phoneNumberId, [`ids.${kind}`]: id }));
+    const [own, ...seen] = await Promise.all([
+      conversations.findOne(conversationFilter(phoneNumberId, id)),
+      ...seenIt.map((q) => conversations.find(q).sort({ 'last.timestamp': -1 }).limit(1).next()),
+    ]);
+    return [own, ...seen].map((d) => fromStored<ConversationDoc>(d)).reduce(latestConversation, null);
   }
 
   timeline(key: string): Promise<EventLogEntry[]> {

@@ -29,7 +29,7 @@ describe('mongo update semantics (mingo, not a database)', () => {
           for (const r of statusResults) expect(fromStored(messages.get(r.doc.wamid)!)).toEqual(r.doc);
           const messageResults = await applyMessageBatch(writer, batch.filter(isMessage));
           for (const r of messageResults) {
-            expect(fromStored(conversations.get(conversationId(r.doc.phoneNumberId, r.doc.waId))!)).toEqual(r.doc);
+            expect(fromStored(conversations.get(conversationId(r.doc.phoneNumberId, r.doc.userKey))!)).toEqual(r.doc);
             expect(fromStored(messages.get(r.message.wamid)!)).toEqual(r.message);
           }
         }
@@ -38,7 +38,7 @@ describe('mongo update semantics (mingo, not a database)', () => {
         for (const [wamid, doc] of want.messages) expect(fromStored<MessageDoc>(messages.get(wamid)!)).toEqual(doc);
         expect(conversations.docs.length).toBe(want.conversations.size);
         for (const doc of want.conversations.values()) {
-          const stored = conversations.get(conversationId(doc.phoneNumberId, doc.waId))!;
+          const stored = conversations.get(conversationId(doc.phoneNumberId, doc.userKey))!;
           expect(fromStored<ConversationDoc>(stored)).toEqual(doc);
         }
       }),

@@ -101,9 +101,18 @@ export function messageUpdate(delta: MessageDoc): EntityUpdate {
   return { filter: messageFilter(delta.wamid), update: [{ $set: set }] };
 }
 
-export const conversationFilter = (phoneNumberId: string, waId: string): { _id: string } => ({
-  _id: conversationId(phoneNumberId, waId),
+export const conversationFilter = (phoneNumberId: string, userKey: string): { _id: string } => ({
+  _id: conversationId(phoneNumberId, userKey),
 });
+
+/** Per identifier kind, the sorted union of the stored set and the delta's (core's joinUserIdSets). */
+function idsUnion(delta: ConversationDoc['ids']): Record<string, Expr> {
+  const ids: Record<string, Expr> = {};
+  for (const [kind, values] of Object.entries(delta)) {
+    ids[kind] = { $sortArray: { input: { $setUnion: [{ $ifNull: [`$ids.${kind}`, []] }, lit(values)] }, sortBy: 1 } };
+  }
+  return ids;
+}
 
 /**
  * joinConversations(stored, delta) as one pipeline stage: the later second wins; in the
@@ -131,11 +140,12 @@ export function conversationUpdate(delta: ConversationDoc): EntityUpdate {
   );
   const set = {
     phoneNumberId: lit(delta.phoneNumberId),
-    waId: lit(delta.waId),
+    userKey: lit(delta.userKey),
+    ids: idsUnion(delta.ids),
     last: { $cond: [takeDelta, lit(d), '$last'] },
     ambiguous,
   };
-  return { filter: conversationFilter(delta.phoneNumberId, delta.waId), update: [{ $set: set }] };
+  return { filter: conversationFilter(delta.phoneNumberId, delta.userKey), update: [{ $set: set }] };
 }
 
 /** A stored document back in its domain shape (without `_id`). */
