@@ -34,7 +34,6 @@ export {
   regionEnvShape,
 } from './env.ts';
 export {
-  DEFAULT_ACK_WAIT_MS,
   DEFAULT_LEASE_TTL_MS,
   DEFAULT_MAX_ACK_PENDING,
   type ConsumerSpec,

@@ -29,10 +29,17 @@ describe('topology - region', () => {
       ['WA_EU_WEST', 'shard-3', 'wa.eu-west.*.3'],
     ]);
     for (const c of t.consumers) {
-      expect(c.config).toMatchObject({ ack_policy: 'explicit', max_deliver: -1, ack_wait: 30e9 });
+      // Ack wait = the default lease TTL (10 s): a dead owner's events come back as its shards move.
+      expect(c.config).toMatchObject({ ack_policy: 'explicit', max_deliver: -1, ack_wait: 10e9 });
       expect(c.config.deliver_subject).toBeUndefined();
     }
     expect(t.streams[0]!.config.placement).toBeUndefined();
+  });
+
+  it('aligns the shard consumers\' ack wait with the lease TTL unless one is given', () => {
+    const ackWaits = (t: ReturnType<typeof regionTopology>) => new Set(t.consumers.map((c) => c.config.ack_wait));
+    expect(ackWaits(regionTopology({ ...base, leaseTtlMs: 2_000 }))).toEqual(new Set([2e9]));
+    expect(ackWaits(regionTopology({ ...base, leaseTtlMs: 2_000, ackWaitMs: 7_000 }))).toEqual(new Set([7e9]));
   });
 
   it('has a lease bucket with a bucket-level TTL', () => {

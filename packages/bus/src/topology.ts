@@ -48,7 +48,6 @@ export interface RegionTopology {
   kv: KvSpec[];
 }
 
-export const DEFAULT_ACK_WAIT_MS = 30_000;
 export const DEFAULT_MAX_ACK_PENDING = 1_000;
 export const DEFAULT_LEASE_TTL_MS = 10_000;
 
@@ -83,9 +82,13 @@ export function regionTopology(opts: RegionTopologyOptions): RegionTopology {
   if (duplicateWindowMs > maxAgeMs) {
     throw new TopologyError(resource, `duplicate window (${duplicateWindowMs} ms) exceeds max age (${maxAgeMs} ms)`);
   }
-  const ackWaitMs = opts.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
   const maxAckPending = opts.maxAckPending ?? DEFAULT_MAX_ACK_PENDING;
   const leaseTtlMs = opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  // A dead consumer's shards change owner within one lease TTL; with the same ack wait its
+  // un-acked events are redelivered by then too, so the new owner applies them within ~TTL
+  // of the death instead of waiting out a longer ack wait. A live owner's slow batch keeps
+  // its messages with working() (settle.ts).
+  const ackWaitMs = opts.ackWaitMs ?? leaseTtlMs;
   positiveInt('ackWaitMs', ackWaitMs);
   positiveInt('maxAckPending', maxAckPending);
   positiveInt('leaseTtlMs', leaseTtlMs);

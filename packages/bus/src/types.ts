@@ -26,7 +26,7 @@ export interface RegionTopologyOptions {
   duplicateWindowMs: number;
   /** How long input events are kept for replay (default 7 days). */
   maxAgeMs: number;
-  /** Redelivery of an unacked message after this long (consumer ack_wait); default 30 s. */
+  /** Redelivery of an unacked message after this long (consumer ack_wait); default the lease TTL. */
   ackWaitMs?: number;
   /** Unacked messages a shard consumer may have out at once; default 1000. */
   maxAckPending?: number;

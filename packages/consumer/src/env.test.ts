@@ -69,6 +69,9 @@ describe('consumer env', () => {
     expect(secret.message).not.toContain('hunter2');
     expect(failure({ ...base, NATS_TLS_CERT: '/c.pem' }).variables).toEqual(['NATS_TLS_KEY']);
     expect(failure({ ...base, LOG_LEVEL: 'loud' }).variables).toEqual(['LOG_LEVEL']);
+    // A batch gathering longer than half the ack wait (= the lease TTL) would be redelivered mid-gather.
+    expect(failure({ ...base, BATCH_MAX_WAIT_MS: '600', LEASE_TTL_MS: '1000' }).variables).toEqual(['BATCH_MAX_WAIT_MS', 'LEASE_TTL_MS']);
+    expect(loadConsumerEnv({ ...base, BATCH_MAX_WAIT_MS: '500', LEASE_TTL_MS: '1000' }).batch.maxWaitMs).toBe(500);
   });
 
   it('env - the schema lists every variable the consumer reads (for the deploy tests)', () => {

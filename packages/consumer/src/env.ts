@@ -30,7 +30,7 @@ export const consumerEnvSchema = z.object({
   BATCH_SIZE: envInt('BATCH_SIZE', 256, 1, 10_000),
   BATCH_MAX_WAIT_MS: envInt('BATCH_MAX_WAIT_MS', 200, 0, 60_000),
   MAX_DELIVERIES: envInt('MAX_DELIVERIES', 5, 1, 1_000),
-  /** Shard leases (a later issue); parsed now so a deployment can already set it. */
+  /** Shard lease TTL; `wamesh provision` gives the lease bucket this TTL and the shard consumers this ack wait. */
   LEASE_TTL_MS: envInt('LEASE_TTL_MS', 10_000, 1_000, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -63,6 +63,14 @@ export function loadConsumerEnv(env: Record<string, string | undefined> = proces
   const kind = (e.STORE as StoreKind | undefined) ?? (e.MONGODB_URI ? 'mongo' : 'kv');
   if (kind === 'mongo' && e.MONGODB_URI === undefined) {
     throw new ConsumerEnvError(['MONGODB_URI'], 'invalid environment: MONGODB_URI is required with STORE=mongo');
+  }
+  // The first message of a batch waits BATCH_MAX_WAIT_MS un-acked before working() covers it;
+  // past half the ack wait (= the lease TTL) it would be redelivered while still held.
+  if (e.BATCH_MAX_WAIT_MS * 2 > e.LEASE_TTL_MS) {
+    throw new ConsumerEnvError(
+      ['BATCH_MAX_WAIT_MS', 'LEASE_TTL_MS'],
+      'invalid environment: BATCH_MAX_WAIT_MS must be at most half of LEASE_TTL_MS (the shard consumers\' ack wait)',
+    );
   }
   const config: ConsumerConfig = {
     region: e.WAMESH_REGION,

@@ -28,17 +28,25 @@ export { referenceState } from '@wamesh/core';
 export const BUSINESS = '106540352242922';
 export const WABA = '102290129340398';
 
-/** The region's streams, shard consumers and lease bucket as production has them (shorter waits). */
+/** The region's streams, shard consumers and lease bucket as production has them (ack wait = lease TTL unless given). */
 export async function provisionRegion(
   nc: NatsConnection,
   region: string,
   shards: number,
-  ackWaitMs = 30_000,
+  ackWaitMs?: number,
   leaseTtlMs = 10_000,
 ): Promise<void> {
   await ensureTopology(
     nc,
-    regionTopology({ region, shards, replicas: 1, duplicateWindowMs: 120_000, maxAgeMs: 3_600_000, ackWaitMs, leaseTtlMs }),
+    regionTopology({
+      region,
+      shards,
+      replicas: 1,
+      duplicateWindowMs: 120_000,
+      maxAgeMs: 3_600_000,
+      leaseTtlMs,
+      ...(ackWaitMs === undefined ? {} : { ackWaitMs }),
+    }),
   );
 }
 
