@@ -4,6 +4,7 @@ export type {
   Disposition,
   EnsureReport,
   NatsConfig,
+  OutRecord,
   Publisher,
   PublishReport,
   RegionTopologyOptions,
@@ -59,6 +60,14 @@ export {
   HEADER_TRACESTATE,
 } from './headers.ts';
 export { classifyPublishError, createPublisher, type PublisherOptions } from './publisher.ts';
+export {
+  decodeQuarantined,
+  fieldRecordOf,
+  HEADER_QUARANTINE_COUNT,
+  HEADER_QUARANTINE_PARTS,
+  type QuarantinedBody,
+  quarantineRecordOf,
+} from './records.ts';
 export {
   backoff,
   createShardRunner,

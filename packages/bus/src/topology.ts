@@ -13,7 +13,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import { assertRegion, streamNames } from '@wamesh/core';
+import { assertRegion, quarantineSubjectOf, streamNames } from '@wamesh/core';
 import { TopologyError } from './errors.ts';
 import type { RegionTopologyOptions } from './types.ts';
 
@@ -41,7 +41,7 @@ export interface KvSpec {
 
 export interface RegionTopology {
   region: string;
-  /** Input, output, dead letters, in that order. */
+  /** Input, output, dead letters, field events, quarantine, in that order. */
   streams: StreamSpec[];
   /** `shard-<n>` on the input stream, n = 0 … shards-1. */
   consumers: ConsumerSpec[];
@@ -49,6 +49,12 @@ export interface RegionTopology {
 }
 
 export const DEFAULT_MAX_ACK_PENDING = 1_000;
+/**
+ * Quarantine keeps a body 30 days (time to ship a fix and replay it), in at most 512 MiB
+ * (thousands of bodies; JetStream reserves it against the server's max_file_store).
+ */
+export const DEFAULT_QUARANTINE_MAX_AGE_MS = 30 * 24 * 3_600_000;
+export const DEFAULT_QUARANTINE_MAX_BYTES = 512 * 1024 ** 2;
 export const DEFAULT_LEASE_TTL_MS = 10_000;
 
 /** Durable pull consumer of a shard on `WA_<R>`. */
@@ -111,11 +117,27 @@ export function regionTopology(opts: RegionTopologyOptions): RegionTopology {
     return { name, config };
   };
 
+  const quarantineMaxAgeMs = opts.quarantineMaxAgeMs ?? DEFAULT_QUARANTINE_MAX_AGE_MS;
+  const quarantineMaxBytes = opts.quarantineMaxBytes ?? DEFAULT_QUARANTINE_MAX_BYTES;
+  positiveInt('quarantineMaxAgeMs', quarantineMaxAgeMs);
+  positiveInt('quarantineMaxBytes', quarantineMaxBytes);
+  const quarantine = stream(
+    names.quarantine,
+    [quarantineSubjectOf(region)],
+    nanos(quarantineMaxAgeMs),
+    `wamesh ${region}: signed bodies with parts that cannot be sequenced`,
+  );
+  // Full means "answer 503 so Meta retries", never "drop the oldest authentic body".
+  quarantine.config.max_bytes = quarantineMaxBytes;
+  quarantine.config.discard = DiscardPolicy.New;
+
   const streams = [
     stream(names.input, inputSubjects(region), nanos(maxAgeMs), `wamesh ${region}: webhook events by shard`),
     stream(names.output, [`waout.${region}.>`], nanos(maxAgeMs), `wamesh ${region}: consumer outputs`),
     // Dead letters wait for an operator: no age limit.
     stream(names.dead, [`wadlq.${region}.>`], 0, `wamesh ${region}: dead letters`),
+    stream(names.fields, [`wafield.${region}.*`], nanos(maxAgeMs), `wamesh ${region}: field events (non-messages changes)`),
+    quarantine,
   ];
 
   const consumers: ConsumerSpec[] = [];

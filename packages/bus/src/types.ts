@@ -1,5 +1,6 @@
 import type { Envelope, WaEvent } from '@wamesh/core';
 import type { JsMsg } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/nats-core';
 
 /** How to reach NATS; parsed from the environment by each service's env.ts. */
 export interface NatsConfig {
@@ -28,6 +29,9 @@ export interface RegionTopologyOptions {
   maxAgeMs: number;
   /** Redelivery of an unacked message after this long (consumer ack_wait); default the lease TTL. */
   ackWaitMs?: number;
+  /** Quarantine retention: age (default 30 days) and size (default 512 MiB; when full, publishes fail: 503). */
+  quarantineMaxAgeMs?: number;
+  quarantineMaxBytes?: number;
   /** Unacked messages a shard consumer may have out at once; default 1000. */
   maxAckPending?: number;
   /** TTL of the shard lease bucket (bucket-level: 2.9 has no per-key TTL); default 10 s. */
@@ -52,9 +56,21 @@ export interface PublishReport {
   duplicates: number;
 }
 
-/** Durable publish of events; resolves only when every PubAck is in. */
+/** One record for JetStream: its subject, body, de-duplication id and headers. */
+export interface OutRecord {
+  subject: string;
+  data: string | Uint8Array;
+  /** Nats-Msg-Id: the same id within the stream's duplicate window is stored once. */
+  msgId: string;
+  headers: MsgHdrs;
+}
+
+/** Durable publish; each call resolves only when every PubAck is in. */
 export interface Publisher {
+  /** Events to the input stream (subjects from region, kind and shard). */
   publish(batch: Envelope<WaEvent>[]): Promise<PublishReport>;
+  /** Any records (field events, quarantine), with the same guarantees. */
+  publishRecords(records: OutRecord[]): Promise<PublishReport>;
 }
 
 /** What the batch handler decided for one message of a fetched batch. */

@@ -2,10 +2,19 @@
 export type * from './types.ts';
 export { CoreError } from './errors.ts';
 export { statusNameSchema, unixSecondsSchema, WABA_OBJECT } from './webhook.schema.ts';
-export { sequencedEvents, splitWebhook, type Split, typeOf } from './split.ts';
+export { sequencedEvents, type Split, splitUnder, splitWebhook, typeOf } from './split.ts';
 export { allUserIds, joinUserIdSets, userIdSetsOf, userKeyOf } from './user-key.ts';
 export { fieldEventId, messageEventId, quarantineId, statusEventId } from './event-id.ts';
-export { fnv1a32, shardOf, subjectOf, streamNames, assertRegion, type StreamNames } from './names.ts';
+export {
+  assertRegion,
+  fieldSubjectOf,
+  fnv1a32,
+  quarantineSubjectOf,
+  shardOf,
+  type StreamNames,
+  streamNames,
+  subjectOf,
+} from './names.ts';
 export { waEventSchema, messageEventSchema, statusEventSchema } from './event.schema.ts';
 export {
   applyStatus,

@@ -47,10 +47,32 @@ export interface StreamNames {
   input: string;
   output: string;
   dead: string;
+  /** Field events (every change other than messages and statuses). */
+  fields: string;
+  /** Signed bodies with parts that cannot be sequenced, with the reasons. */
+  quarantine: string;
 }
 
-/** Stream names of a region: `WA_<R>`, `WAOUT_<R>`, `WADLQ_<R>` (R upper-cased, non-alphanumerics as `_`). */
+/**
+ * Stream names of a region: `WA_<R>`, `WAOUT_<R>`, `WADLQ_<R>`, `WAFIELD_<R>`, `WAQUAR_<R>`
+ * (R upper-cased, non-alphanumerics as `_`).
+ */
 export function streamNames(region: string): StreamNames {
   const r = region.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  return { input: `WA_${r}`, output: `WAOUT_${r}`, dead: `WADLQ_${r}` };
+  return { input: `WA_${r}`, output: `WAOUT_${r}`, dead: `WADLQ_${r}`, fields: `WAFIELD_${r}`, quarantine: `WAQUAR_${r}` };
+}
+
+/**
+ * Subject of a field event, `wafield.<region>.<field>`: a field name Meta sends is a word,
+ * anything else in it becomes `_` so it stays one subject token.
+ */
+export function fieldSubjectOf(region: string, field: string): string {
+  assertRegion(region);
+  return `wafield.${region}.${field.replace(/[^A-Za-z0-9_-]/g, '_') || '_'}`;
+}
+
+/** Subject of the region's quarantine, `waquar.<region>`. */
+export function quarantineSubjectOf(region: string): string {
+  assertRegion(region);
+  return `waquar.${region}`;
 }

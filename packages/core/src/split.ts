@@ -23,6 +23,8 @@ import {
 
 export interface Split {
   events: WaEvent[];
+  /** Where each event sat in the body (`entry.0.changes.1.value.messages.0`), same order as events. */
+  eventPaths: string[];
   fields: FieldEvent[];
   rejected: RejectedPart[];
 }
@@ -32,7 +34,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 /** Splits a parsed JSON body; `json` may be anything (a non-object is one rejected part). */
 export function splitWebhook(json: unknown, shards: number): Split {
-  const out: Split = { events: [], fields: [], rejected: [] };
+  const out: Split = { events: [], eventPaths: [], fields: [], rejected: [] };
   if (!isObject(json)) reject(out, 'body', 'the body is not a JSON object');
   else if (!Array.isArray(json.entry)) reject(out, 'entry', 'expected an array of entries');
   else {
@@ -117,12 +119,13 @@ function splitMessagesValue(out: Split, value: unknown, at: ChangeAt): void {
     const user = senderOf(parsed.data, contacts, messages.length);
     const userKey = userKeyOf(user);
     if (userKey === undefined) reject(out, path, 'no sender: neither from, from_user_id nor a contact identifies the user');
-    else out.events.push(messageEvent(parsed.data, raw as Json, user, userKey, base, at.shards));
+    else push(out, path, messageEvent(parsed.data, raw as Json, user, userKey, base, at.shards));
   }
   for (const [i, raw] of statuses.entries()) {
+    const path = `${valuePath}.statuses.${i}`;
     const parsed = statusSchema.safeParse(raw);
-    if (parsed.success) out.events.push(statusEvent(parsed.data, raw as Json, base, at.shards));
-    else reject(out, `${valuePath}.statuses.${i}`, firstIssue(parsed.error));
+    if (parsed.success) push(out, path, statusEvent(parsed.data, raw as Json, base, at.shards));
+    else reject(out, path, firstIssue(parsed.error));
   }
 }
 
@@ -266,6 +269,26 @@ function phoneNumberIdOf(value: unknown): string | undefined {
   if (!isObject(value) || !isObject(value.metadata)) return undefined;
   const pnid = value.metadata.phone_number_id;
   return typeof pnid === 'string' && pnid !== '' ? pnid : undefined;
+}
+
+function push(out: Split, path: string, event: WaEvent): void {
+  out.events.push(event);
+  out.eventPaths.push(path);
+}
+
+/**
+ * The part of a split that lies under any of `paths` (a rejected part's path, or `body`
+ * for all of it): what a quarantine replay may publish, leaving what was stored before alone.
+ */
+export function splitUnder(split: Split, paths: readonly string[]): Split {
+  const under = (p: string) => paths.some((q) => q === 'body' || p === q || p.startsWith(`${q}.`));
+  const kept = split.events.flatMap((event, i) => (under(split.eventPaths[i]!) ? [i] : []));
+  return {
+    events: kept.map((i) => split.events[i]!),
+    eventPaths: kept.map((i) => split.eventPaths[i]!),
+    fields: split.fields.filter((f) => under(f.path)),
+    rejected: split.rejected.filter((r) => under(r.path)),
+  };
 }
 
 function reject(out: Split, path: string, reason: string): void {

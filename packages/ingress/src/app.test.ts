@@ -1,4 +1,5 @@
-import { sequencedEvents, shardOf, signBody, waEventSchema } from '@wamesh/core';
+import { decodeQuarantined } from '@wamesh/bus';
+import { quarantineId, sequencedEvents, shardOf, signBody, waEventSchema } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ describe('webhook - durable publish', () => {
     const before = await f.count();
     const res = await f.post(body);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ received: 7, duplicates: 0 });
+    expect(res.json()).toEqual({ received: 7, duplicates: 0, fields: 0, quarantined: 0 });
 
     const events = sequencedEvents(JSON.parse(body), 16);
     const stored = (await f.messages()).slice(before);
@@ -45,7 +46,7 @@ describe('webhook - durable publish', () => {
     const after = await f.count();
     const again = await f.post(body);
     expect(again.statusCode).toBe(200);
-    expect(again.json()).toEqual({ received: 4, duplicates: 4 });
+    expect(again.json()).toEqual({ received: 4, duplicates: 4, fields: 0, quarantined: 0 });
     expect(await f.count()).toBe(after);
     expect(await f.metrics.render()).toMatch(/wamesh_ingress_events_duplicate_total\{kind="status"[^}]*\} [1-9]/);
   });
@@ -83,35 +84,53 @@ describe('webhook - authentication', () => {
 });
 
 describe('webhook - validation', () => {
-  it('400 for invalid JSON', async () => {
-    const res = await f.post('{"object": "whatsapp_business_account", ');
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ error: { code: 'INVALID_JSON', message: 'body is not valid JSON' } });
-  });
+  /** The quarantine record of a body, checked to hold its exact bytes and reasons. */
+  async function quarantineOf(body: string) {
+    const q = (await f.quarantined()).find((m) => m.header?.get('Nats-Msg-Id') === quarantineId(Buffer.from(body)));
+    expect(q, 'quarantined').toBeDefined();
+    expect(Buffer.from(q!.data).toString('utf8')).toBe(body);
+    expect(q!.subject).toBe('waquar.eu-west');
+    return decodeQuarantined(q!.data, q!.header);
+  }
 
-  it('400 for an empty body', async () => {
-    const res = await f.post('');
-    expect(res.statusCode).toBe(400);
-    expect(res.json().error.code).toBe('BODY_EMPTY');
-  });
-
-  it('400 naming the wrong path for a schema violation, nothing stored', async () => {
-    const webhook = JSON.parse(webhookBody(tag(), 1, 1));
-    delete webhook.entry[0].changes[0].value.statuses[0].recipient_id;
+  it('200 for a signed body that is not JSON: kept in quarantine, byte for byte, with the reason', async () => {
+    const body = `{"object": "whatsapp_business_account", ${tag()}`;
     const before = await f.count();
-    const res = await f.post(JSON.stringify(webhook));
-    expect(res.statusCode).toBe(400);
-    const { error } = res.json();
-    expect(error.code).toBe('INVALID_WEBHOOK');
-    expect(error.message).toContain('entry.0.changes.0.value.statuses.0.recipient_id');
+    const res = await f.post(body);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ received: 0, duplicates: 0, fields: 0, quarantined: 1 });
+    expect((await quarantineOf(body)).rejected).toEqual([{ path: 'body', reason: expect.stringContaining('not JSON') }]);
     expect(await f.count()).toBe(before);
+    expect(f.logs.some((l) => l.level === 'warn' && l.msg === 'webhook parts quarantined')).toBe(true);
   });
 
-  it('400 for JSON that is not a webhook at all', async () => {
-    for (const body of ['[]', '42', '"x"', 'null', '{"entry":[]}']) {
+  it('200 for a signed empty body, quarantined', async () => {
+    const res = await f.post('');
+    expect(res.statusCode).toBe(200);
+    const q = (await f.quarantined()).find((m) => m.data.length === 0);
+    expect(decodeQuarantined(q!.data, q!.header).rejected).toEqual([{ path: 'body', reason: 'the body is empty' }]);
+  });
+
+  it('a bad part costs only itself: the good parts are stored, the bad one quarantined naming its path, one 200', async () => {
+    const webhook = JSON.parse(webhookBody(tag(), 1, 2));
+    delete webhook.entry[0].changes[0].value.statuses[0].status;
+    const body = JSON.stringify(webhook);
+    const before = await f.count();
+    const res = await f.post(body);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ received: 2, duplicates: 0, fields: 0, quarantined: 1 });
+    expect(await f.count()).toBe(before + 2);
+    const q = await quarantineOf(body);
+    expect(q.rejected).toEqual([{ path: 'entry.0.changes.0.value.statuses.0', reason: expect.stringContaining('status') }]);
+    expect(q.meta).toMatchObject({ region: 'eu-west', receivedAt: RECEIVED_AT });
+    expect(await f.metrics.render()).toMatch(/wamesh_ingress_quarantined_parts_total\{[^}]*\} [1-9]/);
+  });
+
+  it('200 for signed JSON that is not a webhook at all, quarantined', async () => {
+    for (const body of ['[]', '42', '"x"', 'null', `{"entry":"${tag()}"}`]) {
       const res = await f.post(body);
-      expect(res.statusCode, body).toBe(400);
-      expect(res.json().error.code).toBe('INVALID_WEBHOOK');
+      expect(res.statusCode, body).toBe(200);
+      expect((await quarantineOf(body)).rejected).toHaveLength(1);
     }
   });
 
@@ -150,22 +169,26 @@ describe('webhook - events the stream cannot take', () => {
 });
 
 describe('webhook - other objects and fields', () => {
-  it('acknowledges a non-WhatsApp object and a non-messages field with 200, publishing nothing, and counts them', async () => {
+  it('stores other objects and non-messages fields as field events in their own stream, and counts them', async () => {
     const before = await f.count();
+    const fieldsBefore = (await f.fields()).length;
     const page = JSON.stringify({ object: 'page', entry: [{ id: '1', time: 1, changes: [{ field: 'feed', value: {} }] }] });
     expect((await f.post(page)).statusCode).toBe(200);
-    const other = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [{ id: '1', changes: [{ field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } }] }],
-    });
+    const value = { event: 'VERIFIED_ACCOUNT', n: tag() };
+    const other = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'account_update', value }] }] });
     const res = await f.post(other);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ received: 0, duplicates: 0 });
+    expect(res.json()).toEqual({ received: 0, duplicates: 0, fields: 1, quarantined: 0 });
     expect(await f.count()).toBe(before);
+    const fields = (await f.fields()).slice(fieldsBefore);
+    expect(fields.map((m) => m.subject)).toEqual(['wafield.eu-west.feed', 'wafield.eu-west.account_update']);
+    expect(fields[1]!.json()).toMatchObject({ kind: 'field', object: 'whatsapp_business_account', field: 'account_update', wabaId: '1', value });
+    // A re-sent webhook is stored once.
+    expect((await f.post(other)).statusCode).toBe(200);
+    expect((await f.fields()).length).toBe(fieldsBefore + 2);
     const text = await f.metrics.render();
-    expect(text).toMatch(/wamesh_ingress_changes_skipped_total\{reason="object"[^}]*\} 1/);
-    expect(text).toMatch(/wamesh_ingress_changes_skipped_total\{reason="field"[^}]*\} 1/);
-    expect(f.logs.some((l) => l.msg === 'webhook part not published' && l.field === 'account_update')).toBe(true);
+    expect(text).toMatch(/wamesh_ingress_field_events_total\{field="feed"[^}]*\} 1/);
+    expect(text).toMatch(/wamesh_ingress_field_events_total\{field="account_update"[^}]*\} 2/);
   });
 });
 

@@ -8,8 +8,11 @@ export interface IngressMetrics {
   published: Counter<'kind'>;
   /** Events JetStream already had (duplicate window): a retry, stored once. */
   duplicates: Counter<'kind'>;
-  /** Changes acknowledged without events (other object/field), by reason. */
-  skipped: Counter<'reason'>;
+  /** Field events stored (non-messages changes, value.errors), by field. */
+  fields: Counter<'field'>;
+  /** Signed bodies quarantined (some part could not be sequenced), and their rejected parts. */
+  quarantinedBodies: Counter;
+  quarantinedParts: Counter;
   /** Time from the first publish of a request to its last PubAck, seconds. */
   publishSeconds: Histogram<'outcome'>;
   /** Events per accepted webhook. */
@@ -37,10 +40,20 @@ export function ingressMetrics(metrics: Metrics): IngressMetrics {
       labelNames: ['kind'],
       registers,
     }),
-    skipped: new Counter({
-      name: 'wamesh_ingress_changes_skipped_total',
-      help: 'Webhook parts acknowledged without publishing (other object or field), by reason',
-      labelNames: ['reason'],
+    fields: new Counter({
+      name: 'wamesh_ingress_field_events_total',
+      help: 'Field events (changes other than messages and statuses) stored, by field',
+      labelNames: ['field'],
+      registers,
+    }),
+    quarantinedBodies: new Counter({
+      name: 'wamesh_ingress_quarantined_bodies_total',
+      help: 'Signed bodies stored in quarantine because a part could not be sequenced',
+      registers,
+    }),
+    quarantinedParts: new Counter({
+      name: 'wamesh_ingress_quarantined_parts_total',
+      help: 'Parts of signed bodies that could not be sequenced (quarantined with their reason)',
       registers,
     }),
     publishSeconds: new Histogram({
@@ -57,4 +70,19 @@ export function ingressMetrics(metrics: Metrics): IngressMetrics {
       registers,
     }),
   };
+}
+
+const FIELD_LABELS = new Set<string>();
+const MAX_FIELD_LABELS = 100;
+
+/**
+ * The `field` label of a field event: Meta's field names are lowercase words; anything
+ * else, and names past the first 100 seen, count as `other` (a signed sender still must
+ * not be able to grow the series without bound).
+ */
+export function fieldLabel(field: string): string {
+  if (FIELD_LABELS.has(field)) return field;
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(field) || FIELD_LABELS.size >= MAX_FIELD_LABELS) return 'other';
+  FIELD_LABELS.add(field);
+  return field;
 }

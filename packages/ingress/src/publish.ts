@@ -1,12 +1,13 @@
-// Durable publish of one request's events: a PRODUCER span per event, its W3C context in
-// the event's meta (the bus writes meta as NATS headers), all publishes concurrent. The
-// bus publisher bounds each publish by PUBLISH_TIMEOUT_MS, reconnect wait included.
-import { type Publisher, type PublishReport, PublishUnavailableError } from '@wamesh/bus';
-import { type EventKind, subjectOf, type WaEvent } from '@wamesh/core';
-import { type Context, SpanStatusCode, startPublishSpan, traceHeadersOf } from '@wamesh/telemetry';
+// Durable store of one request: a PRODUCER span per event, its W3C context in the event's
+// meta (the bus writes meta as NATS headers), the field events to their stream and the
+// body to quarantine when a part was rejected, all publishes concurrent. The bus publisher
+// bounds each publish by PUBLISH_TIMEOUT_MS, reconnect wait included.
+import { fieldRecordOf, type Publisher, type PublishReport, PublishUnavailableError, quarantineRecordOf } from '@wamesh/bus';
+import { type EventKind, type EventMeta, type Split, subjectOf, type WaEvent } from '@wamesh/core';
+import { type Context, SpanStatusCode, startPublishSpan, trace, traceHeadersOf } from '@wamesh/telemetry';
 import { IngressError } from './errors.ts';
 
-export interface PublishOutcome {
+export interface StoreOutcome {
   /** Events stored now. */
   published: number;
   /** Events JetStream already had (a retried webhook): stored once, still a success. */
@@ -15,8 +16,11 @@ export interface PublishOutcome {
 }
 
 export interface EventPublisher {
-  /** Resolves once every event is stored (PubAck); rejects with an IngressError otherwise. */
-  publish(events: WaEvent[], receivedAt: number, parent: Context): Promise<PublishOutcome>;
+  /**
+   * Resolves once every event, field event and (when a part was rejected) the quarantined
+   * body is stored (PubAck); rejects with an IngressError otherwise.
+   */
+  store(parts: Split, raw: Uint8Array, receivedAt: number, parent: Context): Promise<StoreOutcome>;
 }
 
 export interface EventPublisherOptions {
@@ -67,19 +71,32 @@ export function createEventPublisher(opts: EventPublisherOptions): EventPublishe
       }),
     ));
 
+  /** Field events and the quarantined body carry the request's trace context, not a span of their own. */
+  function publishRest(parts: Split, raw: Uint8Array, receivedAt: number, parent: Context): Promise<PublishReport> {
+    const span = trace.getSpan(parent);
+    const meta: EventMeta = { region, receivedAt, ...(span ? traceHeadersOf(span) : {}) };
+    const records = parts.fields.map((f) => fieldRecordOf(f, meta));
+    if (parts.rejected.length > 0) records.push(quarantineRecordOf(raw, parts.rejected, meta));
+    return publisher.publishRecords(records);
+  }
+
   return {
-    async publish(events, receivedAt, parent) {
+    async store(parts, raw, receivedAt, parent) {
+      const { events } = parts;
       await nextTurn();
       let reports: PublishReport[];
       try {
-        reports = await Promise.all(events.map((e) => publishOne(e, receivedAt, parent)));
+        [, ...reports] = await Promise.all([
+          publishRest(parts, raw, receivedAt, parent),
+          ...events.map((e) => publishOne(e, receivedAt, parent)),
+        ]);
       } catch (err) {
         if (err instanceof PublishUnavailableError) {
           throw new IngressError('PUBLISH_UNAVAILABLE', err.reason, { cause: err, retryAfter });
         }
         throw new IngressError('PUBLISH_FAILED', undefined, { cause: err });
       }
-      const outcome: PublishOutcome = {
+      const outcome: StoreOutcome = {
         published: 0,
         duplicates: 0,
         byKind: { msg: { published: 0, duplicates: 0 }, status: { published: 0, duplicates: 0 } },
