@@ -2,6 +2,7 @@
 // the NATS variables, the NatsConfig they make, and the error a bad variable stops start-up
 // with. Each service's env.ts composes these into its own schema and is still the only
 // reader of process.env; nothing here reads it.
+import { isRegion } from '@wamesh/core';
 import { z } from 'zod';
 import type { NatsConfig } from './types.ts';
 
@@ -24,7 +25,6 @@ export const envOptional = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
-const REGION = /^[A-Za-z0-9_-]+$/;
 const natsUrl = /^(nats|tls|ws|wss):\/\/[^\s,]+$|^[^\s,:/]+:\d+$/;
 
 /** WAMESH_REGION and WAMESH_SHARDS: which region's subjects a service works on, and how many shards. */
@@ -32,7 +32,7 @@ export const regionEnvShape = {
   WAMESH_REGION: z
     .string({ error: 'WAMESH_REGION is required' })
     .trim()
-    .regex(REGION, 'WAMESH_REGION must be one NATS subject token (letters, digits, - or _)'),
+    .refine(isRegion, 'WAMESH_REGION must be one NATS subject token (letters, digits, - or _)'),
   WAMESH_SHARDS: envInt('WAMESH_SHARDS', 16, 1, 4096),
 };
 
@@ -108,5 +108,5 @@ export function natsConfigOf(env: NatsEnv, name: string, Err: EnvErrorClass = En
 /** WAMESH_REGION as given if it is valid, else `unknown`: telemetry starts before the environment is checked. */
 export function envRegion(env: EnvSource): string {
   const region = env.WAMESH_REGION?.trim();
-  return region && REGION.test(region) ? region : 'unknown';
+  return region && isRegion(region) ? region : 'unknown';
 }

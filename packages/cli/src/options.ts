@@ -2,6 +2,7 @@
 // commander reports naming the flag, and the cli turns into exit code 2.
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import ms from 'ms';
+import { isRegion } from '@wamesh/core';
 import { CliError } from './errors.ts';
 
 export function intArg(min = 0, max = Number.MAX_SAFE_INTEGER): (s: string) => number {
@@ -43,8 +44,8 @@ export function listArg(value: string, previous: string[] = []): string[] {
 export function regionArg(value: string, previous: string[] = []): string[] {
   const regions = splitList(value);
   for (const r of regions) {
-    if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(r)) {
-      throw new InvalidArgumentError(`Region "${r}": use lower-case letters, digits and "-" (e.g. us-east)`);
+    if (!isRegion(r)) {
+      throw new InvalidArgumentError(`Region "${r}": use one NATS subject token: letters, digits, "-" or "_" (e.g. us-east)`);
     }
   }
   return [...previous, ...regions];

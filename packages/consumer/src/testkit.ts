@@ -188,23 +188,6 @@ export async function shardTotals(
   return totals;
 }
 
-/** A seeded random number generator in [0, 1): a test's shuffles and sizes are the same every run. */
-export function seededRandom(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
-}
-
-/** The items in the order of a random key each (inverted arrivals abound). */
-export function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  return items
-    .map((item) => ({ item, k: random() }))
-    .sort((a, b) => a.k - b.k)
-    .map((x) => x.item);
-}
-
 /** Every event-log entry, found through the timelines of the given wamids (each event has one wamid). */
 export async function loggedEvents(store: StateStore, wamids: Iterable<string>): Promise<string[]> {
   const ids: string[] = [];

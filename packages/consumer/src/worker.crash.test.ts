@@ -2,7 +2,7 @@
 // double-counts nothing after a restart; SIGTERM settles in-flight batches and exits 0.
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { Envelope } from '@wamesh/core';
+import { type Envelope, seededRandom, shuffled } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { createStore, type StateStore } from '@wamesh/store';
@@ -11,9 +11,7 @@ import {
   type ConsumerProcess,
   provisionRegion,
   publishAll,
-  seededRandom,
   shardTotals,
-  shuffled,
   statusEnvelope,
   until,
 } from './testkit.ts';

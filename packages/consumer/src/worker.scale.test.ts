@@ -6,7 +6,7 @@
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { fairShare } from '@wamesh/bus';
-import type { Envelope } from '@wamesh/core';
+import { type Envelope, seededRandom, shuffled } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { createStore, type StateStore } from '@wamesh/store';
@@ -15,9 +15,7 @@ import {
   type ConsumerProcess,
   provisionRegion,
   publishAll,
-  seededRandom,
   shardTotals,
-  shuffled,
   statusEnvelope,
   until,
 } from './testkit.ts';

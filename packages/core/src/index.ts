@@ -9,12 +9,14 @@ export {
   assertRegion,
   fieldSubjectOf,
   fnv1a32,
+  isRegion,
   quarantineSubjectOf,
   shardOf,
   type StreamNames,
   streamNames,
   subjectOf,
 } from './names.ts';
+export { seededRandom, shuffled } from './random.ts';
 export { waEventSchema, messageEventSchema, statusEventSchema } from './event.schema.ts';
 export {
   applyStatus,

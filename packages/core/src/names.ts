@@ -24,9 +24,13 @@ export function shardOf(key: string, shards: number): number {
 
 const REGION = /^[A-Za-z0-9_-]+$/;
 
-/** A region must be a single NATS subject token. */
+/** A region must be a single NATS subject token: letters, digits, - or _. */
+export function isRegion(region: string): boolean {
+  return REGION.test(region);
+}
+
 export function assertRegion(region: string): void {
-  if (!REGION.test(region)) {
+  if (!isRegion(region)) {
     throw new CoreError('E_REGION', `region must match ${REGION}, got ${JSON.stringify(region)}`);
   }
 }

@@ -1,4 +1,6 @@
-/** A small seeded PRNG (mulberry32): a simulate run is reproducible from its seed. */
+// A simulate run is reproducible from its seed: every draw comes from core's seeded generator.
+import { seededRandom } from '@wamesh/core';
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -9,14 +11,7 @@ export interface Rng {
 }
 
 export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),

@@ -1,12 +1,12 @@
 // Order and duplicates must not matter: random arrivals, and two writers racing.
-import { type Envelope, referenceState, type WaEvent } from '@wamesh/core';
+import { type Envelope, referenceState, seededRandom, shuffled, type WaEvent } from '@wamesh/core';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import type { StateStore } from '../types.ts';
 import { arrivalArb, arrivalsOf, batchesOf, envelopesOf } from './arbitraries.ts';
 import type { ContractContext } from './context.ts';
 import { deliver, deliverAll } from './deliver.ts';
-import { prng, raceWorkload, shuffled } from './race.ts';
+import { raceWorkload } from './race.ts';
 
 export interface PropertyOptions {
   /** fast-check runs of the random-arrival property (default 12). */
@@ -56,7 +56,7 @@ export function properties(ctx: ContractContext, opts: PropertyOptions): void {
     const [a, b] = [await ctx.open(ns), await ctx.open(ns)];
     const { events, wamids, waIds } = raceWorkload(opts.raceEvents ?? 2000, 'rc', 7);
     // Each region sees every event, in its own order and batching, at the same time.
-    const random = prng(11);
+    const random = seededRandom(11);
     const [da, db] = await Promise.all([
       deliverAll(a, batchesOf(shuffled(events, random), [64, 17, 40])),
       deliverAll(b, batchesOf(shuffled(events, random), [23, 64, 5])),

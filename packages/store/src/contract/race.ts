@@ -1,31 +1,10 @@
 // The two-region race workload: a few hot keys, thousands of events, seeded so a failure
 // can be replayed.
-import type { Envelope, WaEvent } from '@wamesh/core';
+import { type Envelope, seededRandom, type WaEvent } from '@wamesh/core';
 import { inboundEnvelope, statusEnvelope } from './events.ts';
 
 const T0 = 1_760_000_000;
 const STATUSES = ['sent', 'delivered', 'read', 'played', 'failed', 'deleted'];
-
-/** mulberry32: small, fast, seeded. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 export interface RaceWorkload {
   /** Distinct events (unique ids). */
@@ -36,7 +15,7 @@ export interface RaceWorkload {
 
 /** About `size` distinct events: 80 % statuses over 16 wamids, 20 % inbound over 4 users. */
 export function raceWorkload(size: number, salt: string, seed: number): RaceWorkload {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const wamids = Array.from({ length: 16 }, (_, i) => `wamid.HBgM${salt}+${i}/race=`);
   const waIds = Array.from({ length: 4 }, (_, i) => `3161${salt}${i}`);
