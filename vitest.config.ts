@@ -7,6 +7,8 @@ export default defineConfig({
     // in a few forks so the 2-core machines stay responsive.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for real servers and processes: seconds, not vitest's default 1 s.
+    expect: { poll: { timeout: 20_000 } },
     pool: 'forks',
     maxWorkers: 2,
   },

@@ -1,22 +1,52 @@
-// What the consumer's integration tests share that needs vitest (hooks, expect); testkit.ts
+// What the consumer's integration tests share that needs vitest (fixtures, expect); testkit.ts
 // stays free of it because the bench imports it.
 import type { ChildProcess } from 'node:child_process';
 import type { Envelope } from '@wamesh/core';
-import type { StateStore } from '@wamesh/store';
-import { afterEach, expect } from 'vitest';
+import { natsTest } from '@wamesh/nats-harness/vitest';
+import { createStore, type StateStore } from '@wamesh/store';
+import { expect } from 'vitest';
 import { type ConsumerProcess, loggedEvents, referenceState, spawnConsumer } from './testkit.ts';
 
-/** spawnConsumer for a test file: whatever a test leaves running is SIGKILLed after it. */
-export function useConsumerProcesses(): (env: Record<string, string>) => Promise<ConsumerProcess> {
-  const children: ChildProcess[] = [];
-  afterEach(() => {
-    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+/**
+ * natsTest (`nats`, `nc`, `jsm`) with the consumer's fixtures:
+ * - `kvPrefix`: the test's own bucket prefix (override it with `wamesh`, the consumer
+ *   process's default, to read what a spawned consumer wrote);
+ * - `store`: a kv store on `nc` under `kvPrefix`, initialised, closed after the test;
+ * - `spawnConsumer`: the consumer as a real process on the file's server; whatever a test
+ *   leaves running is SIGKILLed after it.
+ */
+export const consumerTest = natsTest
+  .extend('kvPrefix', ({ task }): string => `t${task.id}`.replace(/[^A-Za-z0-9_-]/g, '_'))
+  .extend('store', async ({ nc, kvPrefix }, { onCleanup }): Promise<StateStore> => {
+    const store = createStore({ nc, kvPrefix });
+    await store.init();
+    onCleanup(() => store.close());
+    return store;
+  })
+  .extend('spawnConsumer', ({ nats }, { onCleanup }): ((env: Record<string, string>) => Promise<ConsumerProcess>) => {
+    const children: ChildProcess[] = [];
+    onCleanup(() => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    });
+    return async (env) => {
+      const p = await spawnConsumer({ NATS_URLS: nats.url, ...env });
+      children.push(p.child);
+      return p;
+    };
   });
-  return async (env) => {
-    const p = await spawnConsumer(env);
-    children.push(p.child);
-    return p;
-  };
+
+/** Shards a consumer process holds, from its /metrics (wamesh_lease_owner{shard} 1); undefined while it does not answer. */
+export async function ownedShards(p: ConsumerProcess): Promise<number[] | undefined> {
+  const res = await p.get('/metrics');
+  return res && [...res.body.matchAll(/^wamesh_lease_owner\{[^}]*shard="(\d+)"[^}]*\} 1$/gm)].map((m) => Number(m[1]));
+}
+
+/** Events a consumer process reported done (any outcome), from its /metrics. */
+export async function handledEvents(p: ConsumerProcess): Promise<number> {
+  const body = (await p.get('/metrics'))?.body ?? '';
+  let total = 0;
+  for (const m of body.matchAll(/^wamesh_consumer_events_total\{[^}]*\} (\d+)/gm)) total += Number(m[1]);
+  return total;
 }
 
 /** Every event logged exactly once, and each message's status and statusAt those of core's reference join. */

@@ -3,13 +3,11 @@
 // core's reference join. Runs where a MongoDB replica set is reachable (CI sets MONGODB_URI;
 // else Docker); elsewhere it prints why it is skipped, as the store's Mongo contract does.
 import type { Envelope } from '@wamesh/core';
-import { startServer } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
 import { createStore, type StateStore } from '@wamesh/store';
 import { describeSkipped, useMongo } from '@wamesh/store/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
 import { BUSINESS, inboundEnvelope, loggedEvents, provisionRegion, publishAll, statusEnvelope } from './testkit.ts';
-import { expectLoggedOnceAndJoined, useConsumerProcesses } from './testkit.vitest.ts';
+import { consumerTest, expectLoggedOnceAndJoined } from './testkit.vitest.ts';
 
 const REGION = 'mongo-e2e';
 const SHARDS = 4;
@@ -21,13 +19,10 @@ else describeMongoEndToEnd();
 
 function describeMongoEndToEnd(): void {
   describe(`consumer e2e: mongo (${mongo.label})`, () => {
-    const nats = useNats(() => startServer());
-    const spawnConsumer = useConsumerProcesses();
     const db = mongo.database(`e2e${Date.now().toString(36)}${process.pid.toString(36)}`);
     let store: StateStore;
 
     beforeAll(async () => {
-      await provisionRegion(await nats().connect(), REGION, SHARDS);
       // The test reads what the consumer process wrote, through the same adapter.
       store = createStore({ mongodbUri: mongo.uri(), mongodbDb: db });
       await store.init();
@@ -41,11 +36,14 @@ function describeMongoEndToEnd(): void {
     const inbound = (id: string, timestamp: number) =>
       inboundEnvelope({ id, from: '5511987654321', timestamp, text: id, name: 'Ana' }, SHARDS, { region: REGION });
 
-    it('e2e mongo - newer events first, older after: read and the newer inbound win, the rest is logged stale', async () => {
+    consumerTest('e2e mongo - newer events first, older after: read and the newer inbound win, the rest is logged stale', async ({
+      nc,
+      spawnConsumer,
+    }) => {
+      await provisionRegion(nc, REGION, SHARDS);
       const consumer = await spawnConsumer({
         WAMESH_REGION: REGION,
         WAMESH_SHARDS: String(SHARDS),
-        NATS_URLS: nats().url,
         MONGODB_URI: mongo.uri(),
         MONGODB_DB: db,
         BATCH_MAX_WAIT_MS: '20',
@@ -62,10 +60,10 @@ function describeMongoEndToEnd(): void {
       const all = [...newer, ...older];
       const logged = () => loggedEvents(store, all.map((e) => e.event.wamid)).then((ids) => ids.length);
       // The newer ones are applied before the older ones arrive: the older ones are inversions.
-      await publishAll(await nats().connect(), newer);
-      await expect.poll(logged, { timeout: 20_000 }).toBe(newer.length);
-      await publishAll(await nats().connect(), older);
-      await expect.poll(logged, { timeout: 20_000 }).toBe(all.length);
+      await publishAll(nc, newer);
+      await expect.poll(logged).toBe(newer.length);
+      await publishAll(nc, older);
+      await expect.poll(logged).toBe(all.length);
 
       await expectLoggedOnceAndJoined(store, all);
       expect((await store.timeline(wamid)).map((e) => [e.status, e.outcome])).toEqual([

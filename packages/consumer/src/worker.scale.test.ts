@@ -3,64 +3,30 @@
 // (SIGTERM), the one to 1 is a crash (SIGKILL). Every shard has exactly one owner at each
 // steady state, the killed replica's shards move within 2 × the lease TTL, and in the end
 // every event is logged exactly once and the state is core's reference join.
-import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { fairShare } from '@wamesh/bus';
 import { type Envelope, seededRandom, shuffled } from '@wamesh/core';
-import { startServer } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
-import { createStore, type StateStore } from '@wamesh/store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ConsumerProcess,
-  provisionRegion,
-  publishAll,
-  shardTotals,
-  statusEnvelope,
-  until,
-} from './testkit.ts';
-import { expectLoggedOnceAndJoined, useConsumerProcesses } from './testkit.vitest.ts';
+import { describe, expect, vi } from 'vitest';
+import { type ConsumerProcess, provisionRegion, publishAll, shardTotals, statusEnvelope } from './testkit.ts';
+import { consumerTest, expectLoggedOnceAndJoined, ownedShards as owned } from './testkit.vitest.ts';
 
 const SHARDS = 8;
 const TTL = 1_500;
 const REGION = 'scale';
 const T = 1_760_000_000;
-const nats = useNats(() => startServer());
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-let store: StateStore;
-const spawnConsumer = useConsumerProcesses();
+// The store the replicas write (their default prefix), read back from the test.
+const test = consumerTest.override('kvPrefix', 'wamesh');
 
-beforeAll(async () => {
-  nc = await nats().connect();
-  jsm = await jetstreamManager(nc);
-  await provisionRegion(nc, REGION, SHARDS, 5_000, TTL);
-  store = createStore({ nc });
-  await store.init();
-});
-
-afterAll(async () => {
-  await store?.close();
-});
-
-async function spawnReplica(): Promise<ConsumerProcess> {
+async function spawnReplica(spawnConsumer: (env: Record<string, string>) => Promise<ConsumerProcess>): Promise<ConsumerProcess> {
   const r = await spawnConsumer({
     WAMESH_REGION: REGION,
     WAMESH_SHARDS: String(SHARDS),
-    NATS_URLS: nats().url,
     BATCH_SIZE: '20',
     BATCH_MAX_WAIT_MS: '20',
     LEASE_TTL_MS: String(TTL),
     LOG_LEVEL: 'warn',
   });
-  await until(`replica on :${r.port} ready\n${r.output()}`, async () => (await owned(r)) !== undefined, 30_000);
+  await vi.waitFor(async () => expect(await owned(r), `replica on :${r.port} ready\n${r.output()}`).toBeDefined(), { timeout: 30_000 });
   return r;
-}
-
-/** Shards the replica holds, from its /metrics (wamesh_lease_owner{shard} 1). */
-async function owned(r: ConsumerProcess): Promise<number[] | undefined> {
-  const res = await r.get('/metrics');
-  return res && [...res.body.matchAll(/^wamesh_lease_owner\{[^}]*shard="(\d+)"[^}]*\} 1$/gm)].map((m) => Number(m[1]));
 }
 
 /** Each shard held by exactly one replica, and the counts are the fair shares. */
@@ -87,7 +53,13 @@ function workload(from: number, keys: number): Envelope[] {
 }
 
 describe('worker scale', () => {
-  it('worker - 1 → 3 → 2 → 1 replicas under load: one owner per shard, SIGKILL takeover within 2 × TTL, every event logged once, state = join', async () => {
+  test('worker - 1 → 3 → 2 → 1 replicas under load: one owner per shard, SIGKILL takeover within 2 × TTL, every event logged once, state = join', async ({
+    nc,
+    jsm,
+    store,
+    spawnConsumer,
+  }) => {
+    await provisionRegion(nc, REGION, SHARDS, 5_000, TTL);
     // Continuous load, paced (the scaling steps take as long as the machine needs): blocks
     // of 40 shuffled lifecycles, published 5 events at a time, until the scaling is over.
     const events: Envelope[] = [];
@@ -106,18 +78,18 @@ describe('worker scale', () => {
     const t0 = performance.now();
     const marks: [string, number, number][] = [];
     const mark = (what: string) => marks.push([what, Math.round(performance.now() - t0), sent]);
-    const a = await spawnReplica();
-    await until('a holds every shard', () => steady([a]));
+    const a = await spawnReplica(spawnConsumer);
+    await expect.poll(() => steady([a]), { message: 'a holds every shard' }).toBe(true);
     mark('1 replica');
 
-    const [b, c] = await Promise.all([spawnReplica(), spawnReplica()]);
+    const [b, c] = await Promise.all([spawnReplica(spawnConsumer), spawnReplica(spawnConsumer)]);
     mark('spawned 2 more');
-    await until('3 replicas share the shards', () => steady([a, b, c]));
+    await expect.poll(() => steady([a, b, c]), { message: '3 replicas share the shards' }).toBe(true);
     mark('3 replicas');
 
     c.child.kill('SIGTERM');
     expect(await c.exited, c.output()).toBe(0);
-    await until('2 replicas share the shards after a graceful stop', () => steady([a, b]), 3 * TTL);
+    await expect.poll(() => steady([a, b]), { timeout: 3 * TTL, message: '2 replicas share the shards after a graceful stop' }).toBe(true);
     mark('2 replicas');
 
     const bShards = (await owned(b))!;
@@ -125,7 +97,7 @@ describe('worker scale', () => {
     b.child.kill('SIGKILL');
     const killedAt = performance.now();
     await b.exited;
-    await until('a took over every shard', () => steady([a]), 4 * TTL);
+    await expect.poll(() => steady([a]), { timeout: 4 * TTL, message: 'a took over every shard' }).toBe(true);
     const takeover = performance.now() - killedAt;
     mark('1 replica after SIGKILL');
     // The load really ran across the scaling.
@@ -136,14 +108,9 @@ describe('worker scale', () => {
     expect(sent).toBe(events.length);
     expect(events.length).toBeGreaterThan(100);
 
-    await until(
-      'every event settled',
-      async () => {
-        const t = await shardTotals(jsm, REGION, SHARDS);
-        return t.pending + t.ackPending === 0;
-      },
-      60_000,
-    );
+    await expect
+      .poll(() => shardTotals(jsm, REGION, SHARDS), { timeout: 60_000, message: 'every event settled' })
+      .toMatchObject({ pending: 0, ackPending: 0 });
 
     // Nothing lost, nothing applied twice, state = the reference join.
     await expectLoggedOnceAndJoined(store, events);
