@@ -62,7 +62,7 @@ export async function startRegionNode(opts: RegionNodeOptions): Promise<RegionNo
     logger: createLogger({ service: 'wamesh-consumer', region, level: 'info', destination: consumerLog.stream }),
     metrics: createMetrics({ service: 'wamesh-consumer', region, defaultMetrics: false }),
     leases: { ttlMs: 10_000, memberId: `e2e-${region}` },
-    tuning: { runner: { idlePollMs: 1_000, retry: { initialMs: 50, maxMs: 500 } }, nak: { initialMs: 100, maxMs: 1_000 } },
+    tuning: { runner: { idlePollMs: 1_000, retry: { initialMs: 50, maxMs: 500 }, nak: { initialMs: 100, maxMs: 1_000 } } },
   });
   try {
     await worker.start();

@@ -1,6 +1,6 @@
 // Idempotent provisioning: create what is missing, update what differs and can change in
 // place, and report (never touch) what cannot, such as a stream's storage type.
-import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { nanos } from '@nats-io/nats-core';
@@ -146,8 +146,8 @@ function record(report: EnsureReport, resource: string, diff: Diff): void {
 
 /** A missing resource reads as undefined; anything else is rethrown. */
 function notFound(err: unknown): undefined {
-  const name = (err as { name?: string } | undefined)?.name;
-  if (name === 'StreamNotFoundError' || name === 'ConsumerNotFoundError') return undefined;
+  const missing = err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound);
+  if (missing) return undefined;
   throw err;
 }
 

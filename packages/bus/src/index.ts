@@ -1,13 +1,13 @@
 // Public surface of @wamesh/bus: NATS connection and environment, JetStream topology, publisher, shard runner.
 export type {
   BatchHandler,
-  Disposition,
   EnsureReport,
   NatsConfig,
   OutRecord,
   Publisher,
   PublishReport,
   RegionTopologyOptions,
+  Verdict,
 } from './types.ts';
 export {
   BusError,
@@ -69,13 +69,14 @@ export {
   quarantineRecordOf,
 } from './records.ts';
 export {
-  backoff,
   createShardRunner,
   type RunnerObserver,
   type ShardRunner,
   type ShardRunnerOptions,
 } from './shard-runner.ts';
 export type { SettleTally } from './settle.ts';
+export { type Backoff, backoff, type RetryOptions, type RetryPolicy, retry, sleep } from './retry.ts';
+export { isTransient } from './transient.ts';
 export { createDeadLetterer, type DeadLetterer, deadLetterSubject } from './dead-letter.ts';
 export {
   createShardLeases,

@@ -2,7 +2,17 @@
 // resolves only when JetStream acknowledged all of them. Anything that keeps an ack from
 // arriving within the timeout becomes a PublishUnavailableError (the ingress answers 503).
 import { JetStreamApiError, JetStreamError } from '@nats-io/jetstream';
-import { createInbox, errors as natsErrors, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import {
+  ClosedConnectionError,
+  createInbox,
+  DrainingConnectionError,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/nats-core';
 import { type Envelope, subjectOf, type WaEvent } from '@wamesh/core';
 import { BusError, PublishFailedError, PublishUnavailableError, type UnavailableReason } from './errors.ts';
 import { encodeMeta, HEADER_MSG_ID } from './headers.ts';
@@ -105,7 +115,7 @@ function pubAcks(nc: NatsConnection) {
             const settle = waiting.get(replies[i]!);
             if (settle) {
               waiting.delete(replies[i]!);
-              settle(new natsErrors.TimeoutError());
+              settle(new TimeoutError());
             }
           }
         }, timeoutMs);
@@ -148,11 +158,11 @@ function ackOf(msg: Msg): AckOrError {
   }
 }
 
-/** Named like nats.js's (JetStreamNotEnabled), which classifyPublishError maps to no_responders. */
+/** No stream listens on the subject (a 503 status instead of an ack): no_responders. */
 class JetStreamNotEnabledError extends Error {
+  override name = 'JetStreamNotEnabledError';
   constructor() {
     super('jetstream is not enabled');
-    this.name = 'JetStreamNotEnabled';
   }
 }
 
@@ -223,32 +233,26 @@ const STORAGE_CODES = new Set([
 /** Maps what nats.js threw to PublishUnavailableError (retry later) or PublishFailedError. */
 export function classifyPublishError(err: unknown, failed = 1, total = 1): BusError {
   if (err instanceof BusError) return err;
-  const e = err as { name?: string; message?: string; code?: unknown; status?: unknown; isNoResponders?: () => boolean };
   const what = `${failed} of ${total} events not acknowledged`;
-  const msg = e?.message ?? String(err);
+  const msg = err instanceof Error ? err.message : String(err);
   const opts = { cause: err };
-  switch (e?.name) {
-    case 'TimeoutError':
-      return new PublishUnavailableError('timeout', `${what}: JetStream ack timed out`, opts);
-    case 'NoRespondersError':
-    case 'JetStreamNotEnabled':
-      return new PublishUnavailableError('no_responders', `${what}: no JetStream stream answered (${msg})`, opts);
-    case 'ClosedConnectionError':
-    case 'DrainingConnectionError':
-      return new PublishUnavailableError('closed', `${what}: ${msg}`, opts);
-    case 'RequestError':
-      if (e.isNoResponders?.()) {
-        return new PublishUnavailableError('no_responders', `${what}: no JetStream stream answered`, opts);
-      }
-      return new PublishUnavailableError('disconnected', `${what}: ${msg}`, opts);
-    case 'JetStreamApiError':
-      if (typeof e.code === 'number' && STORAGE_CODES.has(e.code)) {
-        return new PublishUnavailableError('storage', `${what}: JetStream cannot store (${msg})`, opts);
-      }
-      if (e.status === 503) {
-        return new PublishUnavailableError('jetstream_unavailable', `${what}: JetStream unavailable (${msg})`, opts);
-      }
-      return new PublishFailedError(`${what}: JetStream refused (${msg}, code ${String(e.code)})`, opts);
+  if (err instanceof TimeoutError) return new PublishUnavailableError('timeout', `${what}: JetStream ack timed out`, opts);
+  if (err instanceof NoRespondersError || err instanceof JetStreamNotEnabledError) {
+    return new PublishUnavailableError('no_responders', `${what}: no JetStream stream answered (${msg})`, opts);
+  }
+  if (err instanceof ClosedConnectionError || err instanceof DrainingConnectionError) {
+    return new PublishUnavailableError('closed', `${what}: ${msg}`, opts);
+  }
+  if (err instanceof RequestError) {
+    if (err.isNoResponders()) return new PublishUnavailableError('no_responders', `${what}: no JetStream stream answered`, opts);
+    return new PublishUnavailableError('disconnected', `${what}: ${msg}`, opts);
+  }
+  if (err instanceof JetStreamApiError) {
+    if (STORAGE_CODES.has(err.code)) return new PublishUnavailableError('storage', `${what}: JetStream cannot store (${msg})`, opts);
+    if (err.status === 503) {
+      return new PublishUnavailableError('jetstream_unavailable', `${what}: JetStream unavailable (${msg})`, opts);
+    }
+    return new PublishFailedError(`${what}: JetStream refused (${msg}, code ${err.code})`, opts);
   }
   return new PublishFailedError(`${what}: ${msg}`, opts);
 }

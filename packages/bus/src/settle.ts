@@ -1,12 +1,14 @@
 // Settling a fetched batch: hand it to the BatchHandler (keeping the messages from being
-// redelivered while it works), then ack, nak or dead-letter each message as it decided.
-// Acks go out only after the handler returned, i.e. after the store write.
+// redelivered while it works), then decide each message's fate from its verdict, here and
+// nowhere else: ack, nak with the retry policy's delay, or dead letter. Acks go out only
+// after the handler returned, i.e. after the store write.
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { deadline, type NatsConnection, TimeoutError } from '@nats-io/nats-core';
 import type { DeadLetterer } from './dead-letter.ts';
 import type { BusLogger } from './logger.ts';
+import { type Backoff, backoff, type RetryPolicy } from './retry.ts';
 import type { RunnerObserver } from './shard-runner.ts';
-import type { BatchHandler, Disposition } from './types.ts';
+import type { BatchHandler, Verdict } from './types.ts';
 
 /** How one batch was settled; for metrics. */
 export interface SettleTally {
@@ -22,10 +24,10 @@ export interface SettlerOptions {
   region: string;
   handler: BatchHandler;
   logger: BusLogger;
-  /** A message to be nak'd on its MAX_DELIVERIES-th delivery is dead-lettered instead. */
+  /** A retryable message on its MAX_DELIVERIES-th delivery is dead-lettered instead. */
   maxDeliveries: number;
-  /** Nak delay when the handler gave no usable disposition, or the DLQ publish failed. */
-  nakMs: number;
+  /** Nak delay by delivery count, for retryable messages and failed dead-letter publishes. */
+  nak: RetryPolicy;
   dlq: DeadLetterer;
   observer: RunnerObserver;
 }
@@ -35,22 +37,23 @@ export type Settle = (shard: number, consumer: Consumer, batch: JsMsg[]) => Prom
 const ACK_FLUSH_TIMEOUT_MS = 5_000;
 
 export function createSettler(opts: SettlerOptions): Settle {
-  const { nc, region, handler, logger, maxDeliveries, nakMs, dlq, observer } = opts;
+  const { nc, region, handler, logger, maxDeliveries, dlq, observer } = opts;
+  const nakDelay: Backoff = backoff(opts.nak);
 
-  async function settleOne(shard: number, msg: JsMsg, d: Disposition, tally: SettleTally): Promise<void> {
-    if (d.kind === 'ack') {
+  async function settleOne(shard: number, msg: JsMsg, v: Verdict, tally: SettleTally): Promise<void> {
+    if (v.kind === 'ok') {
       msg.ack();
       tally.acked++;
       return;
     }
-    let reason = d.reason;
-    if (d.kind === 'nak') {
+    let reason = v.reason;
+    if (v.kind === 'retryable') {
       if (msg.info.deliveryCount < maxDeliveries) {
-        msg.nak(Math.max(0, d.delayMs));
+        msg.nak(nakDelay(msg.info.deliveryCount));
         tally.naked++;
         return;
       }
-      reason = `max deliveries (${maxDeliveries}) reached: ${d.reason}`;
+      reason = `max deliveries (${maxDeliveries}) reached: ${v.reason}`;
     }
     try {
       await dlq.deadLetter(msg, shard, reason);
@@ -63,7 +66,7 @@ export function createSettler(opts: SettlerOptions): Settle {
       );
     } catch (err) {
       // Never term what the DLQ did not take: try again later.
-      msg.nak(nakMs);
+      msg.nak(nakDelay(msg.info.deliveryCount));
       tally.deadLetterFailed++;
       logger.error({ err, region, shard, subject: msg.subject, seq: msg.info.streamSequence, reason }, 'dead-letter publish failed; nak');
     }
@@ -75,20 +78,20 @@ export function createSettler(opts: SettlerOptions): Settle {
     const ticker = setInterval(() => {
       for (const m of batch) m.working();
     }, Math.max(500, ackWaitMs / 3));
-    let decided: Disposition[];
+    let verdicts: Verdict[];
     try {
-      decided = await handler(shard, batch);
+      verdicts = await handler(shard, batch);
     } catch (err) {
       logger.error({ err, region, shard, size: batch.length }, 'batch handler threw; naking the batch');
       observer.onLoopError?.(shard, err);
       const reason = `batch handler threw: ${err instanceof Error ? err.message : String(err)}`;
-      decided = batch.map(() => ({ kind: 'nak', delayMs: nakMs, reason }));
+      verdicts = batch.map(() => ({ kind: 'retryable', reason }));
     } finally {
       clearInterval(ticker);
     }
     const tally: SettleTally = { acked: 0, naked: 0, deadLettered: 0, deadLetterFailed: 0 };
     await Promise.all(
-      batch.map((msg, i) => settleOne(shard, msg, decided[i] ?? { kind: 'nak', delayMs: nakMs, reason: 'no disposition' }, tally)),
+      batch.map((msg, i) => settleOne(shard, msg, verdicts[i] ?? { kind: 'retryable', reason: 'no verdict' }, tally)),
     );
     // Acks are fire-and-forget publishes: make sure the server has them before moving on
     // (and before a stop() resolves). Bounded, so a shutdown during an outage cannot hang:
@@ -102,13 +105,11 @@ export function createSettler(opts: SettlerOptions): Settle {
 }
 
 async function flushWithin(nc: NatsConnection, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
   try {
-    return await Promise.race([nc.flush().then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
+    await deadline(nc.flush(), ms);
+    return true;
+  } catch (err) {
+    if (err instanceof TimeoutError) return false;
+    throw err;
   }
 }

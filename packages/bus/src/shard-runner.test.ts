@@ -8,7 +8,7 @@ import { ensureTopology } from './ensure.ts';
 import type { BusLogger } from './logger.ts';
 import { createShardRunner, type ShardRunner, type ShardRunnerOptions } from './shard-runner.ts';
 import { regionTopology } from './topology.ts';
-import type { BatchHandler, Disposition } from './types.ts';
+import type { BatchHandler, Verdict } from './types.ts';
 
 // The production topology (regionTopology + ensureTopology), with a short ack wait.
 const SHARDS = 2;
@@ -74,6 +74,7 @@ function runner(handler: BatchHandler, extra: Partial<ShardRunnerOptions> = {}):
     batchMaxWaitMs: 20,
     maxDeliveries: 3,
     retry: { initialMs: 50, maxMs: 200 },
+    nak: { initialMs: 50, maxMs: 200 },
     ...extra,
   });
   runners.push(r);
@@ -94,7 +95,7 @@ async function consumerState(shard: number): Promise<{ pending: number; ackPendi
 }
 
 const payload = (m: JsMsg) => m.json<{ i: number; shard: number }>();
-const ackAll: BatchHandler = async (_s, batch) => batch.map(() => ({ kind: 'ack' }));
+const ackAll: BatchHandler = async (_s, batch) => batch.map(() => ({ kind: 'ok' }));
 
 describe('shard-runner', () => {
   it('shard-runner - hands every message once, in stream order per shard, in bounded batches, and acks', async () => {
@@ -109,7 +110,7 @@ describe('shard-runner', () => {
         expect(payload(m).shard).toBe(shard);
         seen.set(shard, [...(seen.get(shard) ?? []), payload(m).i]);
       }
-      return batch.map(() => ({ kind: 'ack' }));
+      return batch.map(() => ({ kind: 'ok' }));
     });
     r.start(0);
     r.start(1);
@@ -128,10 +129,10 @@ describe('shard-runner', () => {
     await publish(0, 3);
     const deliveries = new Map<number, number[]>();
     const r = runner(async (_s, batch) =>
-      batch.map((m): Disposition => {
+      batch.map((m): Verdict => {
         const { i } = payload(m);
         deliveries.set(i, [...(deliveries.get(i) ?? []), m.info.deliveryCount]);
-        return i === 1 ? { kind: 'nak', delayMs: 50, reason: 'store unavailable' } : { kind: 'ack' };
+        return i === 1 ? { kind: 'retryable', reason: 'store unavailable' } : { kind: 'ok' };
       }),
     );
     r.start(0);
@@ -157,9 +158,9 @@ describe('shard-runner', () => {
     await publish(1, 2, 'msg');
     const handled: number[] = [];
     const r = runner(async (_s, batch) =>
-      batch.map((m): Disposition => {
+      batch.map((m): Verdict => {
         handled.push(payload(m).i);
-        return payload(m).i === 0 ? { kind: 'dead', reason: 'invalid event: kind\nrequired' } : { kind: 'ack' };
+        return payload(m).i === 0 ? { kind: 'terminal', reason: 'invalid event: kind\nrequired' } : { kind: 'ok' };
       }),
     );
     r.start(1);
@@ -177,7 +178,7 @@ describe('shard-runner', () => {
     await freshRegion();
     await publish(0, 1);
     let attempts = 0;
-    const r = runner(async (_s, batch) => batch.map(() => ({ kind: 'dead', reason: 'poison' })), {
+    const r = runner(async (_s, batch) => batch.map(() => ({ kind: 'terminal', reason: 'poison' })), {
       deadLetterer: {
         async deadLetter() {
           attempts++;
@@ -201,7 +202,7 @@ describe('shard-runner', () => {
       calls++;
       if (calls === 1) throw new Error('boom');
       for (const m of batch) acked.push(payload(m).i);
-      return batch.map(() => ({ kind: 'ack' }));
+      return batch.map(() => ({ kind: 'ok' }));
     });
     r.start(0);
     await until('redelivered and acked', () => acked.length === 4);
@@ -222,7 +223,7 @@ describe('shard-runner', () => {
       inHandler = true;
       await gate;
       for (const m of batch) handled.push(payload(m).i);
-      return batch.map(() => ({ kind: 'ack' }));
+      return batch.map(() => ({ kind: 'ok' }));
     });
     r.start(0);
     await until('in handler', () => inHandler);
@@ -259,7 +260,7 @@ describe('shard-runner', () => {
     const r = runner(async (_s, batch) => {
       for (const m of batch) deliveries.push(m.info.deliveryCount);
       await new Promise((res) => setTimeout(res, 2_500));
-      return batch.map(() => ({ kind: 'ack' }));
+      return batch.map(() => ({ kind: 'ok' }));
     });
     r.start(0);
     await until('acked', async () => deliveries.length === 3 && (await consumerState(0)).ackPending === 0);
@@ -273,7 +274,7 @@ describe('shard-runner', () => {
     const handled: number[] = [];
     const r = runner(async (_s, batch) => {
       for (const m of batch) handled.push(payload(m).i);
-      return batch.map(() => ({ kind: 'ack' }));
+      return batch.map(() => ({ kind: 'ok' }));
     });
     r.start(0);
     await until('errors logged', () => quiet.errors.length >= before + 2);
@@ -290,7 +291,7 @@ describe('shard-runner', () => {
     });
     const r = runner(async (_s, batch) => {
       await gate;
-      return batch.map(() => ({ kind: 'ack' }));
+      return batch.map(() => ({ kind: 'ok' }));
     });
     expect(() => r.start(SHARDS)).toThrow(RangeError);
     r.start(1);

@@ -1,12 +1,13 @@
 // One fetch loop per owned shard on its durable pull consumer `shard-<n>`: fetch a batch,
-// then settle it (settle.ts: the BatchHandler decides, every message is acked, nak'd or
-// dead-lettered accordingly). Shards start and stop one by one at run time, so lease-based
+// then settle it (settle.ts: from the BatchHandler's verdicts, every message is acked,
+// nak'd or dead-lettered). Shards start and stop one by one at run time, so lease-based
 // ownership can move them between replicas.
 import { type Consumer, type JetStreamClient, type JsMsg, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { streamNames } from '@wamesh/core';
 import { createDeadLetterer, type DeadLetterer } from './dead-letter.ts';
 import type { BusLogger } from './logger.ts';
+import { backoff, type RetryPolicy, sleep } from './retry.ts';
 import { createSettler, type SettleTally } from './settle.ts';
 import { shardConsumerName } from './topology.ts';
 import type { BatchHandler } from './types.ts';
@@ -31,12 +32,17 @@ export interface ShardRunnerOptions {
    * this long for more to gather (BATCH_MAX_WAIT_MS); 0 hands over what is there at once.
    */
   batchMaxWaitMs: number;
-  /** A message to be nak'd on its MAX_DELIVERIES-th delivery is dead-lettered instead. */
+  /** A retryable message on its MAX_DELIVERIES-th delivery is dead-lettered instead. */
   maxDeliveries: number;
   /** Long-poll of an idle shard; nats.js wants at least 1000 ms. Bounds how long stop() waits. */
   idlePollMs?: number;
-  /** Backoff of the loop after an error (consumer missing, NATS down). */
-  retry?: { initialMs: number; maxMs: number };
+  /** Backoff of the loop after an error (consumer missing, NATS down); default 250 ms x2 up to 10 s. */
+  retry?: RetryPolicy;
+  /**
+   * Nak delay of a retryable message by its delivery count; default 1 s x4 up to 60 s, so
+   * five deliveries span over a minute of store outage before MAX_DELIVERIES dead-letters them.
+   */
+  nak?: RetryPolicy;
   observer?: RunnerObserver;
   /** Override for tests; defaults to a DLQ publisher on this connection. */
   deadLetterer?: DeadLetterer;
@@ -66,6 +72,8 @@ interface ShardLoop {
 }
 
 const DEFAULT_IDLE_POLL_MS = 1_000;
+const DEFAULT_RETRY: RetryPolicy = { initialMs: 250, maxMs: 10_000 };
+const DEFAULT_NAK: RetryPolicy = { initialMs: 1_000, maxMs: 60_000, factor: 4 };
 const FETCH_EXPIRES_MS = 1_000;
 
 export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
@@ -75,7 +83,7 @@ export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
     throw new RangeError(`maxDeliveries must be >= 1, got ${maxDeliveries}`);
   }
   const idlePollMs = Math.max(1_000, opts.idlePollMs ?? DEFAULT_IDLE_POLL_MS);
-  const retry = opts.retry ?? { initialMs: 250, maxMs: 10_000 };
+  const retryWait = backoff(opts.retry ?? DEFAULT_RETRY);
   const stream = streamNames(region).input;
   const js: JetStreamClient = jetstream(nc);
   const observer = opts.observer ?? {};
@@ -85,7 +93,7 @@ export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
     handler,
     logger,
     maxDeliveries,
-    nakMs: retry.initialMs,
+    nak: opts.nak ?? DEFAULT_NAK,
     dlq: opts.deadLetterer ?? createDeadLetterer(js, region),
     observer,
   });
@@ -129,12 +137,12 @@ export function createShardRunner(opts: ShardRunnerOptions): ShardRunner {
         // A batch that was all nak'd (store down) pauses the shard, with growing waits, so
         // a backlog does not burn its deliveries against a dead store in a few seconds.
         failedBatches = tally.acked + tally.deadLettered === 0 ? failedBatches + 1 : 0;
-        if (failedBatches > 0) await sleep(backoff(failedBatches, retry.initialMs, retry.maxMs), loop.abort.signal);
+        if (failedBatches > 0) await sleep(retryWait(failedBatches), loop.abort.signal);
       } catch (err) {
         failures++;
         hint = 0;
         loop.consumer = undefined; // it may have been deleted and re-created
-        const delay = backoff(failures, retry.initialMs, retry.maxMs);
+        const delay = retryWait(failures);
         logger.error({ err, region, shard, failures, retryInMs: Math.round(delay) }, 'shard loop error; retrying');
         observer.onLoopError?.(shard, err);
         await sleep(delay, loop.abort.signal);
@@ -215,23 +223,4 @@ async function fetchUpTo(consumer: Consumer, max: number): Promise<JsMsg[]> {
   const iter = await consumer.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS });
   for await (const m of iter) out.push(m);
   return out;
-}
-
-/** Exponential backoff with jitter: attempt 1 → ~initial, doubling up to max. */
-export function backoff(attempt: number, initialMs: number, maxMs: number): number {
-  const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
-  return base / 2 + Math.random() * (base / 2);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -73,11 +73,12 @@ export interface Publisher {
   publishRecords(records: OutRecord[]): Promise<PublishReport>;
 }
 
-/** What the batch handler decided for one message of a fetched batch. */
-export type Disposition =
-  | { kind: 'ack' }
-  | { kind: 'nak'; delayMs: number; reason: string }
-  | { kind: 'dead'; reason: string };
+/**
+ * How handling one message of a fetched batch went. The handler only reports; settle.ts
+ * decides its fate: `ok` is acked, `retryable` nak'd with the retry policy's delay (dead-
+ * lettered on the last delivery), `terminal` dead-lettered at once.
+ */
+export type Verdict = { kind: 'ok' } | { kind: 'retryable'; reason: string } | { kind: 'terminal'; reason: string };
 
-/** Handles one fetched batch of a shard, returning one disposition per message, same order. */
-export type BatchHandler = (shard: number, batch: JsMsg[]) => Promise<Disposition[]>;
+/** Handles one fetched batch of a shard, returning one verdict per message, same order. */
+export type BatchHandler = (shard: number, batch: JsMsg[]) => Promise<Verdict[]>;

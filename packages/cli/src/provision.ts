@@ -1,7 +1,7 @@
 // Ensures the JetStream topology of regions: streams (placed in the region's cluster),
 // shard consumers and lease buckets. Shared by `wamesh provision` and `wamesh dev`.
 import type { NatsConnection } from '@nats-io/nats-core';
-import { type EnsureReport, ensureTopology, type RegionTopology, regionTopology } from '@wamesh/bus';
+import { type EnsureReport, ensureTopology, isTransient, regionTopology, retry } from '@wamesh/bus';
 
 export interface ProvisionOptions {
   regions: string[];
@@ -11,6 +11,9 @@ export interface ProvisionOptions {
   clusterOf: (region: string) => string | undefined;
   duplicateWindowMs: number;
   maxAgeMs: number;
+  /** Quarantine retention (default the bus's: 30 days, 512 MiB). */
+  quarantineMaxAgeMs?: number;
+  quarantineMaxBytes?: number;
   /**
    * Keep retrying transient refusals this long. Right after a super-cluster forms, the
    * JetStream meta leader may not yet count a region's server as online ("no suitable
@@ -21,12 +24,11 @@ export interface ProvisionOptions {
   onStep?: (done: number, total: number) => void;
 }
 
-const TRANSIENT = /no suitable peers|peer offline|timeout|timed out|no responders|jetstream not (enabled|ready)|leader/i;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Meta retries quickly at first: two minutes of dedup covers them; a week of replay. */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000;
 export const DEFAULT_MAX_AGE_MS = 7 * 86_400_000;
+/** A forming cluster is asked again soon, then every second. */
+const PLACEMENT_RETRY = { initialMs: 250, maxMs: 1_000 };
 
 export async function provisionRegions(nc: NatsConnection, opts: ProvisionOptions): Promise<EnsureReport> {
   const topologies = opts.regions.map((region) => {
@@ -38,6 +40,8 @@ export async function provisionRegions(nc: NatsConnection, opts: ProvisionOption
       ...(cluster ? { cluster } : {}),
       duplicateWindowMs: opts.duplicateWindowMs,
       maxAgeMs: opts.maxAgeMs,
+      quarantineMaxAgeMs: opts.quarantineMaxAgeMs,
+      quarantineMaxBytes: opts.quarantineMaxBytes,
     });
   });
   // One resource at a time (ensureTopology keeps the order given), so progress can be told.
@@ -47,9 +51,9 @@ export async function provisionRegions(nc: NatsConnection, opts: ProvisionOption
     ...t.kv.map((k) => ({ ...t, streams: [], consumers: [], kv: [k] })),
   ]);
   const report: EnsureReport = { created: [], updated: [], unchanged: [], drift: [] };
-  const deadline = Date.now() + (opts.retryForMs ?? 0);
+  const until = Date.now() + (opts.retryForMs ?? 0);
   for (const [i, step] of steps.entries()) {
-    const r = await ensureRetrying(nc, step, deadline);
+    const r = await retry(() => ensureTopology(nc, step), { policy: PLACEMENT_RETRY, retryable: isTransient, until });
     report.created.push(...r.created);
     report.updated.push(...r.updated);
     report.unchanged.push(...r.unchanged);
@@ -57,17 +61,6 @@ export async function provisionRegions(nc: NatsConnection, opts: ProvisionOption
     opts.onStep?.(i + 1, steps.length);
   }
   return report;
-}
-
-async function ensureRetrying(nc: NatsConnection, step: RegionTopology, deadline: number): Promise<EnsureReport> {
-  for (;;) {
-    try {
-      return await ensureTopology(nc, step);
-    } catch (err) {
-      if (Date.now() > deadline || !TRANSIENT.test((err as Error).message)) throw err;
-      await sleep(500);
-    }
-  }
 }
 
 export function formatEnsureReport(report: EnsureReport): string[] {

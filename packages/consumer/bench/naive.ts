@@ -4,7 +4,7 @@
 // path, not from different rules.
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { BatchHandler, Disposition } from '@wamesh/bus';
+import type { BatchHandler, Verdict } from '@wamesh/bus';
 import {
   applyMessage,
   applyStatus,
@@ -115,18 +115,18 @@ export function naiveHandler(redis: Redis, store: NaiveStore, stats: NaiveStats,
   }
 
   return async (_shard, batch) => {
-    const out: Disposition[] = [];
+    const out: Verdict[] = [];
     for (const msg of batch) {
       const decoded = decodeMessage(msg);
       if (!decoded.ok) {
-        out.push({ kind: 'dead', reason: decoded.reason });
+        out.push({ kind: 'terminal', reason: decoded.reason });
         continue;
       }
       try {
         await applyOne(decoded.envelope);
-        out.push({ kind: 'ack' });
+        out.push({ kind: 'ok' });
       } catch (err) {
-        out.push({ kind: 'nak', delayMs: 500, reason: err instanceof Error ? err.message : String(err) });
+        out.push({ kind: 'retryable', reason: err instanceof Error ? err.message : String(err) });
       }
     }
     return out;

@@ -71,7 +71,6 @@ async function setup(wrap: { store?: (s: StateStore) => StateStore; outputs?: (o
     logger: quietLogger(),
     metrics,
     tracer: trace.getTracer('test'),
-    nak: { initialMs: 50, maxMs: 200 },
   });
   runner = createShardRunner({
     nc,
@@ -83,6 +82,7 @@ async function setup(wrap: { store?: (s: StateStore) => StateStore; outputs?: (o
     batchMaxWaitMs: 0,
     maxDeliveries: 10,
     retry: { initialMs: 20, maxMs: 100 },
+    nak: { initialMs: 50, maxMs: 200 },
   });
   const r = runner;
   cleanup.push(async () => {

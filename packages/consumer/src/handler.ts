@@ -1,10 +1,11 @@
 // The batch handler: validate each message, apply the batch through the store (one joined
 // write per entity), log every event once with its outcome, publish inbound messages for
-// downstream, then tell the runner to ack. Any store or output failure naks the batch:
-// every step is a join or idempotent, so a redelivery repeats it safely.
+// downstream, then report each message's verdict; the bus's settle.ts decides its fate.
+// An undecodable message is terminal. Any store or output failure makes the batch
+// retryable: every step is a join or idempotent, so a redelivery repeats it safely.
 import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { JsMsg } from '@nats-io/jetstream';
-import { type BatchHandler, type Disposition, HEADER_MSG_ID, shardConsumerName } from '@wamesh/bus';
+import { type BatchHandler, HEADER_MSG_ID, shardConsumerName, type Verdict } from '@wamesh/bus';
 import { type Envelope, logEntryOf, type MessageEvent, type Outcome, type StatusEvent, type WaEvent, type Winner } from '@wamesh/core';
 import type { StateStore } from '@wamesh/store';
 import {
@@ -29,8 +30,6 @@ export interface BatchHandlerDeps {
   logger: Logger;
   metrics: ConsumerMetrics;
   tracer: Tracer;
-  /** Nak delay after a store failure, by delivery count: initial·4^(n-1), capped, jittered. */
-  nak?: { initialMs: number; maxMs: number };
   /** Told after every store call (health for /readyz). */
   onStoreResult?: (ok: boolean, err?: unknown) => void;
 }
@@ -46,20 +45,17 @@ interface Item {
   logged?: boolean;
 }
 
-const DEFAULT_NAK = { initialMs: 1_000, maxMs: 60_000 };
-
 export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   const { store, outputs, logger, metrics, tracer } = deps;
-  const nak = deps.nak ?? DEFAULT_NAK;
 
   return async (shard, batch) => {
     metrics.batchSize.observe(batch.length);
-    const dispositions: Disposition[] = batch.map(() => ({ kind: 'ack' }));
+    const verdicts: Verdict[] = batch.map(() => ({ kind: 'ok' }));
     const items: Item[] = [];
     batch.forEach((msg, index) => {
       const decoded = decodeMessage(msg);
       if (!decoded.ok) {
-        dispositions[index] = { kind: 'dead', reason: decoded.reason };
+        verdicts[index] = { kind: 'terminal', reason: decoded.reason };
         metrics.events.inc({ outcome: 'invalid', kind: kindOfSubject(msg.subject) });
         logger.warn({ shard, subject: msg.subject, seq: msg.info.streamSequence, reason: decoded.reason }, 'invalid event');
         return;
@@ -67,7 +63,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       const span = startSpan(tracer, msg, decoded.envelope, shard, batch.length);
       items.push({ index, msg, envelope: decoded.envelope, span });
     });
-    if (items.length === 0) return dispositions;
+    if (items.length === 0) return verdicts;
 
     try {
       await applyBatch(items);
@@ -76,17 +72,17 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       deps.onStoreResult?.(false, err);
       const reason = `store or output failed: ${err instanceof Error ? err.message : String(err)}`;
       for (const item of items) {
-        dispositions[item.index] = { kind: 'nak', delayMs: nakDelayMs(item.msg.info.deliveryCount, nak), reason };
+        verdicts[item.index] = { kind: 'retryable', reason };
         item.span.recordException(err instanceof Error ? err : new Error(String(err)));
         item.span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
         item.span.end();
       }
-      logger.error({ err, shard, size: items.length }, 'batch not stored; nak for redelivery');
-      return dispositions;
+      logger.error({ err, shard, size: items.length }, 'batch not stored; retryable');
+      return verdicts;
     }
     deps.onStoreResult?.(true);
     for (const item of items) finish(item, shard);
-    return dispositions;
+    return verdicts;
   };
 
   async function applyBatch(items: Item[]): Promise<void> {
@@ -220,15 +216,6 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
 function ranBefore(msg: JsMsg, eventId: string): boolean {
   const msgId = msg.headers?.get(HEADER_MSG_ID);
   return msg.info.deliveryCount > 1 || (msgId !== undefined && msgId !== '' && msgId !== eventId);
-}
-
-/**
- * Spreads the redeliveries of a failing batch: with the defaults (1 s, ×4, 60 s cap) five
- * deliveries span over a minute of store outage before MAX_DELIVERIES dead-letters them.
- */
-export function nakDelayMs(deliveryCount: number, nak: { initialMs: number; maxMs: number }): number {
-  const base = Math.min(nak.maxMs, nak.initialMs * 4 ** Math.max(0, deliveryCount - 1));
-  return Math.round(base * (0.75 + Math.random() * 0.25));
 }
 
 function startSpan(tracer: Tracer, msg: JsMsg, envelope: Envelope, shard: number, batchSize: number): Span {

@@ -9,7 +9,7 @@ export {
   telemetryOptions,
 } from './env.ts';
 export { type Worker, type WorkerDeps, buildWorker } from './worker.ts';
-export { type BatchHandlerDeps, createBatchHandler, nakDelayMs } from './handler.ts';
+export { type BatchHandlerDeps, createBatchHandler } from './handler.ts';
 export { type Decoded, decodeMessage } from './decode.ts';
 export { type ConsumerMetrics, consumerMetrics } from './metrics.ts';
 export {

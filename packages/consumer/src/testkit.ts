@@ -115,7 +115,7 @@ export async function startTestWorker(opts: TestWorkerOptions): Promise<TestWork
     store,
     logger: opts.logger ?? quietLogger(),
     metrics: createMetrics({ service: 'wamesh-consumer', region: opts.region, defaultMetrics: false }),
-    tuning: { runner: { idlePollMs: 1_000, retry: { initialMs: 50, maxMs: 500 } }, nak: { initialMs: 100, maxMs: 1_000 } },
+    tuning: { runner: { idlePollMs: 1_000, retry: { initialMs: 50, maxMs: 500 }, nak: { initialMs: 100, maxMs: 1_000 } } },
   };
   if (opts.tracer) deps.tracer = opts.tracer;
   const worker = buildWorker(deps);

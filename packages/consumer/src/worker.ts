@@ -38,11 +38,8 @@ export interface WorkerDeps {
    * `wamesh_leases_<region>` (main sets it): shards start and stop as leases come and go.
    */
   leases?: { ttlMs: number; memberId?: string };
-  /** Fine-tuning for tests: runner poll/backoff and the handler's nak schedule. */
-  tuning?: {
-    runner?: Pick<ShardRunnerOptions, 'idlePollMs' | 'retry'>;
-    nak?: { initialMs: number; maxMs: number };
-  };
+  /** Fine-tuning for tests: runner poll, loop backoff and nak schedule. */
+  tuning?: { runner?: Pick<ShardRunnerOptions, 'idlePollMs' | 'retry' | 'nak'> };
 }
 
 export interface Worker {
@@ -86,7 +83,6 @@ export function buildWorker(deps: WorkerDeps): Worker {
       storeOk = ok;
     },
   };
-  if (deps.tuning?.nak) handlerDeps.nak = deps.tuning.nak;
   const handler = createBatchHandler(handlerDeps);
   runner = createShardRunner({
     nc,

@@ -1,7 +1,7 @@
 // An endpoint that keeps failing stops getting attempts: after `failures` failed attempts in
 // a row the circuit opens; after a cooldown one probe goes out; its success closes the
 // circuit, its failure reopens it for longer (the one retry policy, bus `backoff`).
-import { backoff } from '@wamesh/bus';
+import { type Backoff, backoff } from '@wamesh/bus';
 
 export interface CircuitOptions {
   failures: number;
@@ -18,9 +18,11 @@ export class Circuit {
   private probing = false;
 
   private readonly opts: CircuitOptions;
+  private readonly cooldown: Backoff;
 
   constructor(opts: CircuitOptions) {
     this.opts = opts;
+    this.cooldown = backoff({ initialMs: opts.cooldownMs, maxMs: opts.maxCooldownMs });
   }
 
   isOpen(): boolean {
@@ -54,7 +56,7 @@ export class Circuit {
     this.probing = false;
     if (wasProbe || (this.openings === 0 && this.failed >= this.opts.failures)) {
       this.openings++;
-      this.openUntil = now + backoff(this.openings, this.opts.cooldownMs, this.opts.maxCooldownMs);
+      this.openUntil = now + this.cooldown(this.openings);
       if (this.openings === 1) this.opts.onChange?.(true);
     }
   }

@@ -1,9 +1,9 @@
 // Per-key FIFO delivery to one endpoint: one attempt in flight per key, a key's entries in
 // the order they were pushed (commit order), many keys in parallel up to `concurrency`.
 // A key waiting for a retry, its hold window or an operator holds no slot, so it never
-// delays other keys. Retries use the bus's backoff (the one retry policy); the endpoint's
+// delays other keys. Retries wait on the bus's `backoff` (the one retry policy); the endpoint's
 // Retry-After wins when it gave one.
-import { backoff } from '@wamesh/bus';
+import { type Backoff, backoff } from '@wamesh/bus';
 import type { FeedEntry } from '@wamesh/client';
 import type { AttemptOutcome } from './attempt.ts';
 import type { Circuit } from './circuit.ts';
@@ -63,9 +63,11 @@ export class KeyScheduler {
   private idle: (() => void)[] = [];
 
   private readonly opts: SchedulerOptions;
+  private readonly retryWait: Backoff;
 
   constructor(opts: SchedulerOptions) {
     this.opts = opts;
+    this.retryWait = backoff({ initialMs: opts.retryInitialMs, maxMs: opts.retryMaxMs });
   }
 
   push(cursor: number, entry: FeedEntry): void {
@@ -189,10 +191,10 @@ export class KeyScheduler {
       item.dead = outcome.reason;
     } else {
       this.opts.circuit.failure(now);
-      const { maxAttempts, maxAgeMs, retryInitialMs, retryMaxMs } = this.opts;
+      const { maxAttempts, maxAgeMs } = this.opts;
       if (item.attempts >= maxAttempts) item.dead = `${outcome.reason} after ${item.attempts} attempts`;
       else if (now - item.firstAttemptAt! >= maxAgeMs) item.dead = `${outcome.reason}; failing for ${now - item.firstAttemptAt!} ms`;
-      else item.notBefore = now + (outcome.retryAfterMs ?? backoff(item.attempts, retryInitialMs, retryMaxMs));
+      else item.notBefore = now + (outcome.retryAfterMs ?? this.retryWait(item.attempts));
     }
     if (item.dead && !this.closed) this.copyToDeadLetters(k, item, item.dead);
     else this.consider(k, now);
@@ -218,7 +220,7 @@ export class KeyScheduler {
       },
       () => {
         k.busy = false;
-        item.notBefore = Date.now() + backoff(item.attempts, this.opts.retryInitialMs, this.opts.retryMaxMs);
+        item.notBefore = Date.now() + this.retryWait(item.attempts);
         this.consider(k, Date.now());
         this.pump();
         this.done();

@@ -1,7 +1,7 @@
 // One endpoint on one partition of the keys: reads the feed from the endpoint's cursor,
 // keeps the entries it wants, hands them to the per-key scheduler, saves the cursor as
 // entries finish, and carries out operator decisions on dead letters.
-import { backoff, type BusLogger } from '@wamesh/bus';
+import { backoff, type BusLogger, sleep } from '@wamesh/bus';
 import type { FeedEntry } from '@wamesh/client';
 import { fnv1a32 } from '@wamesh/core';
 import { webhookSigner } from '@wamesh/client';
@@ -66,6 +66,7 @@ export function createEndpointWorker(opts: WorkerOptions): EndpointWorker {
   let running: Promise<void> = Promise.resolve();
   let timers: NodeJS.Timeout[] = [];
 
+  const readWait = backoff({ initialMs: ep.retryInitialMs, maxMs: ep.retryMaxMs });
   const circuit = new Circuit({
     failures: ep.circuitFailures,
     cooldownMs: ep.circuitCooldownMs,
@@ -134,7 +135,7 @@ export function createEndpointWorker(opts: WorkerOptions): EndpointWorker {
         failures++;
         logger.warn(log({ err: String(err), failures }), 'reading the feed failed; retrying');
       }
-      if (!abort.signal.aborted) await sleep(backoff(Math.max(1, failures), ep.retryInitialMs, ep.retryMaxMs), abort.signal);
+      if (!abort.signal.aborted) await sleep(readWait(Math.max(1, failures)), abort.signal);
     }
   }
 
@@ -196,14 +197,4 @@ export function createEndpointWorker(opts: WorkerOptions): EndpointWorker {
     backlog: () => scheduler.backlog(),
     circuitOpen: () => circuit.isOpen(),
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
 }

@@ -1,5 +1,6 @@
 // Sends the schedule over real HTTP like Meta does: signed POSTs, retried with backoff when
 // the ingress cannot take them (5xx, connection errors), never when it rejected them (4xx).
+import { retry, sleep } from '@wamesh/bus';
 import { signBody } from '@wamesh/core';
 import type { Scenario } from './scenario.ts';
 import type { Send } from './schedule.ts';
@@ -28,8 +29,13 @@ export interface DeliverOptions {
   onSettled?: (t: DeliveryTally) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Like Meta's quick retries: 100 ms, doubling, up to 2 s. */
+const DELIVERY_RETRY = { initialMs: 100, maxMs: 2_000 };
 
+/** An answer worth sending again (5xx, 429). */
+class RetryableAnswer extends Error {
+  override name = 'RetryableAnswer';
+}
 /** Plays the schedule in real time; resolves with the tally and the seqs that landed. */
 export async function deliver(
   scenario: Scenario,
@@ -48,35 +54,35 @@ export async function deliver(
     signatures.set(send.seq, signature);
     const url = opts.ingress[send.region];
     if (!url) throw new Error(`no ingress for region ${send.region}`);
-    let why = '';
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      if (attempt > 1) {
-        tally.retries++;
-        await sleep(Math.min(2000, 100 * 2 ** (attempt - 2)));
+    // Resolves with why a rejected send failed, undefined when it was accepted; throws to retry.
+    const post = async (): Promise<string | undefined> => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+        body: webhook.body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await res.text();
+      tally.posts++;
+      if (res.status === 200) {
+        tally.accepted++;
+        tally.events += webhook.events;
+        tally.duplicatesSeen += duplicatesOf(text);
+        accepted.add(send.seq);
+        return undefined;
       }
-      try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
-          body: webhook.body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        const text = await res.text();
-        tally.posts++;
-        if (res.status === 200) {
-          tally.accepted++;
-          tally.events += webhook.events;
-          tally.duplicatesSeen += duplicatesOf(text);
-          accepted.add(send.seq);
-          return;
-        }
-        why = `HTTP ${res.status} ${text.slice(0, 200)}`;
-        if (res.status < 500 && res.status !== 429) break;
-      } catch (err) {
-        why = (err as Error).message;
-      }
-    }
-    tally.failed.push({ seq: send.seq, region: send.region, why });
+      const why = `HTTP ${res.status} ${text.slice(0, 200)}`;
+      if (res.status >= 500 || res.status === 429) throw new RetryableAnswer(why);
+      return why;
+    };
+    // Connection errors and timeouts are retried too: the ingress may be restarting.
+    const why = await retry(post, {
+      policy: DELIVERY_RETRY,
+      attempts: maxAttempts,
+      retryable: () => true,
+      onRetry: () => tally.retries++,
+    }).catch((err: unknown) => (err as Error).message);
+    if (why !== undefined) tally.failed.push({ seq: send.seq, region: send.region, why });
   };
 
   const inflight = new Set<Promise<void>>();

@@ -1,5 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { backoff, delay } from '@nats-io/nats-core';
 import { isDeepStrictEqual } from 'node:util';
 import { StoreConflictError } from '../errors.ts';
 
@@ -14,8 +15,9 @@ export function isCasConflict(err: unknown): boolean {
 /** JSON as it will be read back (no undefined fields), so equality means "nothing to write". */
 const normalized = <D>(doc: D): D => JSON.parse(JSON.stringify(doc)) as D;
 
-const backoff = (attempt: number): Promise<void> =>
-  new Promise((r) => setTimeout(r, Math.min(50, 2 ** Math.min(attempt, 6)) * Math.random()));
+// Between lost races: short waits, jittered so the writers stop colliding (nats-core's
+// backoff, the repository's one retry policy, used directly as the store does not use the bus).
+const conflictWait = backoff([2, 4, 8, 16, 32, 50]);
 
 /**
  * Joins `delta` into the value under `key` by compare-and-set on the key's revision:
@@ -43,7 +45,7 @@ export async function casJoin<D>(
       if (!isCasConflict(err)) throw err;
       onConflict?.(key);
       if (attempt >= MAX_ATTEMPTS) throw new StoreConflictError(key, attempt, { cause: err });
-      await backoff(attempt);
+      await delay(conflictWait.backoff(attempt - 1));
     }
   }
 }
