@@ -1,5 +1,6 @@
 // Public surface of @wamesh/client: the feed entry schema and the verifier of relay deliveries.
 export { FEED_KINDS, type FeedEntry, type FeedKind, feedEntrySchema } from './entry.ts';
+export { feedEntryOfLogRow, isLogRow } from './log-row.ts';
 export {
   DEFAULT_TOLERANCE_S,
   type HeaderBag,

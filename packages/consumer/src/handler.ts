@@ -43,6 +43,8 @@ interface Item {
   beatenBy?: Winner & { bySeconds: number };
   /** First time this event id is in the log (false: a re-sent or redelivered event). */
   logged?: boolean;
+  /** What the store says the event's commit did (its outcome, feed number, resulting document). */
+  committed?: { outcome: Outcome; beatenBy?: Winner; seq?: number; doc: unknown };
 }
 
 export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
@@ -94,11 +96,11 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         messages.length ? store.applyMessages(messages.map((i) => i.envelope as Envelope<MessageEvent>)) : [],
       ]),
     );
-    const adopt = (item: Item, r: { outcome: Outcome; beatenBy?: Winner }) => {
-      // An inbound message the store calls duplicate is still its conversation's latest. If
-      // the log takes it now, an attempt that died before logging applied it: log it (and
-      // publish it) as applied. If the log already has it, it ends up a duplicate below.
-      item.outcome = item.envelope.event.kind === 'msg' && r.outcome === 'duplicate' ? 'applied' : r.outcome;
+    // The store reports each event's commit: this one's, or (an event redelivered after an
+    // attempt that died before logging it) the earlier attempt's, with its feed number.
+    const adopt = (item: Item, r: { outcome: Outcome; beatenBy?: Winner; seq?: number; doc: unknown }) => {
+      item.outcome = r.outcome;
+      item.committed = r;
       if (r.outcome === 'stale' && r.beatenBy) {
         item.beatenBy = { ...r.beatenBy, bySeconds: r.beatenBy.timestamp - item.envelope.event.timestamp };
       }
@@ -110,11 +112,20 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       adopt(item, messageResults[k]!);
     });
 
-    // State first, log second: a crash in between leaves state that a redelivery joins
-    // again (idempotent), and the log then records the event once.
+    // State first, log second: a crash in between leaves state (and its feed marks) that a
+    // redelivery finds again, and the log then records the event once, as it was committed.
+    // The log row is the change-feed entry: key, number, the event as sent, the document.
     const appliedAt = Date.now();
     const log = await timed('log', () =>
-      store.appendLog(items.map((i) => logEntryOf(i.envelope, { outcome: i.outcome ?? 'duplicate', beatenBy: i.beatenBy }, appliedAt))),
+      store.appendLog(
+        items.map((i) =>
+          logEntryOf(
+            i.envelope,
+            { outcome: i.outcome ?? 'duplicate', beatenBy: i.beatenBy, seq: i.committed?.seq, document: i.committed?.doc },
+            appliedAt,
+          ),
+        ),
+      ),
     );
     const inserted = new Set(log.inserted);
     const seen = new Set<string>();
@@ -139,13 +150,13 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       if (item.logged) {
         // Logged now, so never published before (outputs follow the log).
         outcome = item.outcome;
-      } else if (ranBefore(item.msg, item.envelope.event.id)) {
+      } else if (ranBefore(item.msg, item.envelope.event.id) && item.committed?.seq !== undefined) {
         // Redelivered (or replayed from the DLQ) after its log entry was written: the earlier
-        // attempt may have died before publishing. Publish again as logged; WAOUT's duplicate
-        // window absorbs repeats.
-        const entry = (await store.timeline(item.envelope.event.key)).find((e) => e.eventId === item.envelope.event.id);
-        outcome = entry?.outcome;
-        beatenBy = entry?.beatenBy;
+        // attempt may have died before publishing. Publish again as committed; WAOUT's
+        // duplicate window absorbs repeats.
+        outcome = item.committed.outcome;
+        beatenBy =
+          item.committed.beatenBy && { ...item.committed.beatenBy, bySeconds: item.committed.beatenBy.timestamp - item.envelope.event.timestamp };
       }
       if (outcome === undefined || outcome === 'duplicate') continue;
       const o: OutputItem = {

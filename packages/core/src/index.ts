@@ -2,7 +2,7 @@
 export type * from './types.ts';
 export { CoreError } from './errors.ts';
 export { statusNameSchema, unixSecondsSchema, WABA_OBJECT } from './webhook.schema.ts';
-export { sequencedEvents, type Split, splitUnder, splitWebhook, typeOf } from './split.ts';
+export { sequencedEvents, type Split, splitBody, splitUnder, splitWebhook, typeOf } from './split.ts';
 export { allUserIds, joinUserIdSets, userIdSetsOf, userKeyOf } from './user-key.ts';
 export { fieldEventId, messageEventId, quarantineId, statusEventId } from './event-id.ts';
 export {
@@ -35,6 +35,18 @@ export { foldMessages, foldOutcomes, foldStatuses, type EventOutcome, type Folde
 export { beatenByOf, compareWinners } from './order.ts';
 export { referenceState, type ReferenceState } from './reference.ts';
 export { logEntryOf } from './log-entry.ts';
+export {
+  conversationFeedKey,
+  type FeedKind,
+  type FeedMark,
+  type FeedState,
+  feedKindOf,
+  fieldFeedKey,
+  type Marked,
+  markFeed,
+  messageFeedKey,
+  RECENT_MARKS,
+} from './feed.ts';
 export { signBody, verifySignature, type SignatureCheck } from './signature.ts';
 export {
   buildWebhook,

@@ -1,10 +1,11 @@
 // The event-log row of an event: what the consumer appends once per event id after applying it.
+import { conversationFeedKey, messageFeedKey } from './feed.ts';
 import type { Envelope, EventLogEntry, Outcome, WaEvent, Winner } from './types.ts';
 import { userKeyOf } from './user-key.ts';
 
 export function logEntryOf(
   { event, meta }: Envelope<WaEvent>,
-  result: { outcome: Outcome; beatenBy?: Winner & { bySeconds: number } },
+  result: { outcome: Outcome; beatenBy?: Winner & { bySeconds: number }; seq?: number; document?: unknown },
   appliedAt: number,
 ): EventLogEntry {
   const entry: EventLogEntry = {
@@ -26,6 +27,14 @@ export function logEntryOf(
   else entry.type = event.type;
   if (meta.traceparent) entry.traceparent = meta.traceparent;
   if (result.beatenBy) entry.beatenBy = result.beatenBy;
+  // A change (not a duplicate) is a feed entry: key, sequence number, the event as sent, the document.
+  if (result.outcome !== 'duplicate' && result.seq !== undefined) {
+    entry.feedKey = event.kind === 'msg' ? conversationFeedKey(event.phoneNumberId, event.userKey) : messageFeedKey(event.wamid);
+    entry.seq = result.seq;
+    const payload = event.kind === 'msg' ? event.message : event.payload;
+    if (payload !== undefined) entry.payload = payload;
+    if (result.document !== undefined) entry.document = result.document;
+  }
   return entry;
 }
 

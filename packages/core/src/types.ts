@@ -182,6 +182,16 @@ export interface EventLogEntry {
   traceparent?: string;
   /** For a stale event: the event that beat it and by how many WhatsApp seconds. */
   beatenBy?: Winner & { bySeconds: number };
+  /**
+   * The change-feed entry of the event: its key (`conv:…` for a message, `msg:<wamid>` for
+   * a status) and per-key sequence number. Absent for a duplicate, which changed nothing.
+   */
+  feedKey?: string;
+  seq?: number;
+  /** The event as Meta sent it: the message or status object. */
+  payload?: Record<string, unknown>;
+  /** The entity document the commit left: the conversation for a message, the message for a status. */
+  document?: unknown;
 }
 
 /**

@@ -18,7 +18,7 @@ describe('relay env - RELAY_ENDPOINTS', () => {
   it('parses endpoints with their defaults', () => {
     const c = loadRelayEnv({ RELAY_ENDPOINTS: JSON.stringify([{ ...endpoint, kinds: ['message.received'], holdMs: 3000 }]) });
     expect(c.endpoints[0]).toMatchObject({ name: 'crm', holdMs: 3000, onDeadLetter: 'block', kinds: ['message.received'] });
-    expect(c.feed).toEqual({ stream: 'WAFEED', subject: '>' });
+    expect(c.feed).toEqual({ stream: 'KV_wamesh_events', subject: '$KV.wamesh_events.e.>' });
   });
 
   it.each([

@@ -1,6 +1,7 @@
 // The only reader of process.env in the relay: one zod schema, parsed once at start-up.
 // NATS variables are the bus's; RELAY_ENDPOINTS is a JSON array of endpoints.
 import { EnvError, envInt, envOptional, type NatsConfig, natsConfigOf, natsEnvShape, parseEnv } from '@wamesh/bus';
+import { bucketNames, eventRowsSubject } from '@wamesh/store';
 import { z } from 'zod';
 import { type EndpointConfig, endpointSchema } from './endpoint.ts';
 
@@ -24,8 +25,15 @@ const endpoints = z
 export const relayEnvSchema = z.object({
   ...natsEnvShape,
   RELAY_ENDPOINTS: endpoints,
-  /** The stream holding the feed, and the subject filter of the feed within it. */
-  RELAY_FEED_STREAM: z.string().trim().regex(/^[A-Za-z0-9_-]+$/, 'RELAY_FEED_STREAM must be a stream name').default('WAFEED'),
+  /**
+   * The stream holding the feed, and the subject filter of the feed within it: by default
+   * the embedded store's event log (its rows are the feed, in commit order).
+   */
+  RELAY_FEED_STREAM: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]+$/, 'RELAY_FEED_STREAM must be a stream name')
+    .default(`KV_${bucketNames('wamesh').events}`),
   RELAY_FEED_SUBJECT: envOptional,
   /** Key partitions replicas share through leases (one owner each). */
   RELAY_PARTITIONS: envInt('RELAY_PARTITIONS', 1, 1, 256),
@@ -58,7 +66,7 @@ export function loadRelayEnv(env: Record<string, string | undefined> = process.e
   return {
     nats: natsConfigOf(e, 'wamesh-relay', RelayEnvError),
     endpoints: e.RELAY_ENDPOINTS,
-    feed: { stream: e.RELAY_FEED_STREAM, subject: e.RELAY_FEED_SUBJECT ?? '>' },
+    feed: { stream: e.RELAY_FEED_STREAM, subject: e.RELAY_FEED_SUBJECT ?? eventRowsSubject('wamesh') },
     partitions: e.RELAY_PARTITIONS,
     leaseTtlMs: e.LEASE_TTL_MS,
     replicas: e.RELAY_REPLICAS,

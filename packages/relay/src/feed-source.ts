@@ -3,10 +3,10 @@
 // the stream sequence and an ordered consumer reads from it; nothing here acks or writes.
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { type FeedEntry, feedEntrySchema } from '@wamesh/client';
+import { type FeedEntry, feedEntryOfLogRow, feedEntrySchema, isLogRow } from '@wamesh/client';
 
-/** One record of the feed at `cursor`: an entry, or why it could not be decoded. */
-export type FeedRecord = { cursor: number; entry: FeedEntry } | { cursor: number; invalid: string };
+/** One record of the feed at `cursor`: an entry, no change (a log row of a duplicate), or why it could not be decoded. */
+export type FeedRecord = { cursor: number; entry: FeedEntry } | { cursor: number; invalid: string } | { cursor: number; none: true };
 
 export interface FeedSource {
   /** Records with cursor ≥ `from`, in commit order, until `signal` aborts (then the iterable ends). */
@@ -23,13 +23,21 @@ export interface JetStreamFeedOptions {
 
 const text = new TextDecoder();
 
-/** Decodes one record; an undecodable one is reported with its cursor, never thrown. */
+/**
+ * Decodes one record: a row of the store's event log (the feed as the store commits it) or
+ * an entry as such; an undecodable one is reported with its cursor, never thrown.
+ */
 export function decodeRecord(cursor: number, data: Uint8Array): FeedRecord {
   let json: unknown;
   try {
     json = JSON.parse(text.decode(data));
   } catch {
     return { cursor, invalid: 'not JSON' };
+  }
+  if (isLogRow(json)) {
+    const entry = feedEntryOfLogRow(json);
+    if (entry === null) return { cursor, none: true };
+    json = entry;
   }
   const parsed = feedEntrySchema.safeParse(json);
   if (!parsed.success) {

@@ -122,7 +122,7 @@ export function createEndpointWorker(opts: WorkerOptions): EndpointWorker {
             logger.error(log({ cursor: rec.cursor, reason: rec.invalid }), 'undecodable feed record passed over');
             observer?.invalid?.(name, rec.cursor, rec.invalid);
             tracker.finish(rec.cursor);
-          } else if (!wanted(rec.entry)) tracker.finish(rec.cursor);
+          } else if ('none' in rec || !wanted(rec.entry)) tracker.finish(rec.cursor);
           else scheduler.push(rec.cursor, rec.entry);
           while (tracker.pending() >= maxBuffered && !abort.signal.aborted) {
             await new Promise<void>((resolve) => {

@@ -1,25 +1,51 @@
-// What every adapter shares: group a batch by entity, join each group in memory (core's
-// fold), hand the delta to the adapter's ONE atomic join-write, and classify each event
-// against the before-image that write returns. Writes of a batch go out together.
+// What every adapter shares: group a batch by entity and commit each group with ONE
+// compare-and-set on the entity's document. Inside it (re-run on a conflict, against what
+// the other writer stored): join the group into the stored state (core's fold), classify
+// each event, and give each change its per-key feed sequence number (core's markFeed), so
+// state and feed position are written together or not at all. Writes of a batch go out together.
 import {
   type ConversationDoc,
   type Envelope,
   type EventOutcome,
+  type FeedMark,
+  type FeedState,
   foldMessages,
   foldStatuses,
   inboundOf,
   joinMessageDocs,
   type MessageDoc,
   type MessageEvent,
+  markFeed,
   type StatusEvent,
 } from '@wamesh/core';
+import { isDeepStrictEqual } from 'node:util';
 import type { ApplyResult, MessageApplyResult } from './types.ts';
 
-/** An adapter's atomic join-writes; each resolves with the document as it was before. */
-export interface JoinWriter {
-  joinMessage(delta: MessageDoc): Promise<MessageDoc | null>;
-  joinConversation(delta: ConversationDoc): Promise<ConversationDoc | null>;
+/** An entity document as stored: its state plus the feed bookkeeping of its changes. */
+export type Stored<D> = D & { feed?: FeedState };
+
+/** Computes the document to write from the stored one; null when there is nothing to write. */
+export type Next<D> = (stored: Stored<D> | null) => Promise<Stored<D> | null>;
+
+/**
+ * An adapter's atomic compare-and-set on one document: read it, call `next`, write the
+ * result only if the document did not change in between; on a conflict read and call again.
+ */
+export interface EntityWriter {
+  commitMessage(wamid: string, next: Next<MessageDoc>): Promise<void>;
+  commitConversation(phoneNumberId: string, userKey: string, next: Next<ConversationDoc>): Promise<void>;
+  /** Which of these event ids the event log already holds (re-sent messages older than the conversation's latest). */
+  logged(eventIds: string[]): Promise<Set<string>>;
 }
+
+/** The domain document, without the feed bookkeeping. */
+export function stateOf<D>(stored: Stored<D>): D {
+  const { feed: _feed, ...state } = stored;
+  return state as D;
+}
+
+/** JSON as it will be read back (no undefined fields), so equality means "nothing to write". */
+const normalized = <D>(doc: D): D => JSON.parse(JSON.stringify(doc)) as D;
 
 interface Indexed<E> {
   index: number;
@@ -37,23 +63,38 @@ function groupBy<E>(batch: readonly E[], keyOf: (e: E) => string): Indexed<E>[][
   return [...groups.values()];
 }
 
-function resultOf<D>(outcome: EventOutcome, doc: D): ApplyResult<D> {
-  const result: ApplyResult<D> = { eventId: outcome.eventId, outcome: outcome.outcome, doc };
-  if (outcome.beatenBy) result.beatenBy = outcome.beatenBy;
+/**
+ * One event's result: its mark (this commit's or the one an earlier attempt committed) is
+ * what it did; without a mark it changed nothing (a duplicate).
+ */
+function resultOf<D>(outcome: EventOutcome, mark: FeedMark | undefined, doc: D): ApplyResult<D> {
+  if (!mark) return { eventId: outcome.eventId, outcome: 'duplicate', doc };
+  const result: ApplyResult<D> = { eventId: outcome.eventId, outcome: mark.outcome, seq: mark.seq, doc };
+  const beatenBy = mark.beatenBy ?? outcome.beatenBy;
+  if (beatenBy && mark.outcome === 'stale') result.beatenBy = beatenBy;
   return result;
 }
 
+/** The stored document after a fold: state and feed, or null when neither changed. */
+function nextDoc<D>(stored: Stored<D> | null, after: D, feed: FeedState, advanced: boolean): Stored<D> | null {
+  if (stored && !advanced && isDeepStrictEqual(normalized(stateOf(stored)), normalized(after))) return null;
+  return { ...after, feed };
+}
+
 export async function applyStatusBatch(
-  writer: JoinWriter,
+  writer: EntityWriter,
   batch: readonly Envelope<StatusEvent>[],
 ): Promise<ApplyResult<MessageDoc>[]> {
   const results: ApplyResult<MessageDoc>[] = new Array(batch.length);
   const writes = groupBy(batch, (e) => e.event.wamid).map(async (group) => {
     const envelopes = group.map((g) => g.envelope);
-    const before = await writer.joinMessage(foldStatuses(null, envelopes).delta!);
-    const folded = foldStatuses(before, envelopes);
-    group.forEach((g, i) => {
-      results[g.index] = resultOf(folded.outcomes[i]!, folded.after!);
+    await writer.commitMessage(envelopes[0]!.event.wamid, async (stored) => {
+      const folded = foldStatuses(stored && stateOf(stored), envelopes);
+      const marked = markFeed(stored?.feed, folded.outcomes);
+      group.forEach((g, i) => {
+        results[g.index] = resultOf(folded.outcomes[i]!, marked.marks[i], folded.after!);
+      });
+      return nextDoc(stored, folded.after!, marked.feed, marked.advanced);
     });
   });
   await Promise.all(writes);
@@ -63,35 +104,44 @@ export async function applyStatusBatch(
 const conversationOfEvent = (e: Envelope<MessageEvent>): string => `${e.event.phoneNumberId}\u0000${e.event.userKey}`;
 
 /**
- * Message events write two entities at once: the conversation (outcomes come from its
- * fold) and the inbound record into the message doc of the wamid (so a status that came
- * first is joined, not overwritten). Outcomes are core's as they are: an older message
- * seen again reads as `stale` again (the conversation keeps only its latest), which is what
- * routes it to review if the attempt that first applied it died before logging it.
+ * Message events write two entities: the conversation (outcomes and feed entries come from
+ * it) and the inbound record into the message doc of the wamid (so a status that came
+ * first is joined, not overwritten). A conversation keeps only its latest message, so an
+ * older one seen again reads as stale again: unless an attempt's mark says what it did,
+ * the event log decides whether it is a re-send (a duplicate) or news (late).
  */
 export async function applyMessageBatch(
-  writer: JoinWriter,
+  writer: EntityWriter,
   batch: readonly Envelope<MessageEvent>[],
 ): Promise<MessageApplyResult[]> {
-  const conversations = new Map<number, { outcome: EventOutcome; doc: ConversationDoc }>();
-  const messages = new Map<string, { after: MessageDoc }>();
+  const conversations = new Map<number, ApplyResult<ConversationDoc>>();
+  const messages = new Map<string, MessageDoc>();
   const conversationWrites = groupBy(batch, conversationOfEvent).map(async (group) => {
     const envelopes = group.map((g) => g.envelope);
-    const before = await writer.joinConversation(foldMessages(null, envelopes).delta!);
-    const folded = foldMessages(before, envelopes);
-    group.forEach((g, i) => {
-      conversations.set(g.index, { outcome: folded.outcomes[i]!, doc: folded.after! });
+    const { phoneNumberId, userKey } = envelopes[0]!.event;
+    await writer.commitConversation(phoneNumberId, userKey, async (stored) => {
+      const folded = foldMessages(stored && stateOf(stored), envelopes);
+      const held = new Set(stored?.feed?.recent.map((m) => m.eventId));
+      const maybeResent = folded.outcomes.filter((o) => o.outcome !== 'applied' && o.outcome !== 'duplicate' && !held.has(o.eventId));
+      const resent = maybeResent.length ? await writer.logged(maybeResent.map((o) => o.eventId)) : new Set<string>();
+      const outcomes = folded.outcomes.map((o): EventOutcome => (resent.has(o.eventId) ? { eventId: o.eventId, outcome: 'duplicate' } : o));
+      const marked = markFeed(stored?.feed, outcomes);
+      group.forEach((g, i) => {
+        conversations.set(g.index, resultOf(outcomes[i]!, marked.marks[i], folded.after!));
+      });
+      return nextDoc(stored, folded.after!, marked.feed, marked.advanced);
     });
   });
   const messageWrites = groupBy(batch, (e) => e.event.wamid).map(async (group) => {
     const delta = group.map((g) => inboundOf(g.envelope)).reduce(joinMessageDocs);
-    const before = await writer.joinMessage(delta);
-    messages.set(delta.wamid, { after: before ? joinMessageDocs(before, delta) : delta });
+    await writer.commitMessage(delta.wamid, async (stored) => {
+      const after = stored ? joinMessageDocs(stateOf(stored), delta) : delta;
+      messages.set(delta.wamid, after);
+      // The message doc's feed counts status changes; an inbound record is no entry of its own.
+      return nextDoc(stored, after, stored?.feed ?? { seq: 0, recent: [] }, false);
+    });
   });
   await Promise.all([...conversationWrites, ...messageWrites]);
 
-  return batch.map((envelope, index) => {
-    const conversation = conversations.get(index)!;
-    return { ...resultOf(conversation.outcome, conversation.doc), message: messages.get(envelope.event.wamid)!.after };
-  });
+  return batch.map((envelope, index) => ({ ...conversations.get(index)!, message: messages.get(envelope.event.wamid)! }));
 }

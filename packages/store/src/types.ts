@@ -17,6 +17,11 @@ export interface ApplyResult<D> {
   beatenBy?: Winner & { bySeconds: number };
   /** The entity's document after the batch's single conditional write. */
   doc: D;
+  /**
+   * The change's per-key feed sequence number (absent for a duplicate). A redelivered event
+   * whose earlier attempt committed it gets that attempt's outcome and number back.
+   */
+  seq?: number;
 }
 
 /** Message events touch two entities: the conversation and the inbound message record. */

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import type { StateStore } from '../types.ts';
 import { arrivalArb, arrivalsOf, batchesOf, envelopesOf } from './arbitraries.ts';
 import type { ContractContext } from './context.ts';
-import { deliver, deliverAll } from './deliver.ts';
+import { deliver, deliverAll, expectGaplessFeed } from './deliver.ts';
 import { raceWorkload } from './race.ts';
 
 export interface PropertyOptions {
@@ -32,18 +32,19 @@ export function properties(ctx: ContractContext, opts: PropertyOptions): void {
       fc.asyncProperty(arrivalArb(24), async ({ specs, order, batches }) => {
         const events = envelopesOf(specs, `r${run++}x`);
         const arrival = arrivalsOf(events, order);
-        const { results, log } = await deliverAll(store, batchesOf(arrival, batches));
+        const { results, log, logged } = await deliverAll(store, batchesOf(arrival, batches));
         await expectReferenceState(store, arrival);
-        // An event seen again never advances the state again (a status is a duplicate; an
-        // older inbound message may read as stale again); a stale event names its winner.
-        const seen = new Set<string>();
+        // An event seen again reports what its first commit did, with the same feed number
+        // (it changes nothing: the log calls it a duplicate); a stale event names its winner.
+        const first = new Map<string, (typeof results)[number]>();
         results.forEach((r, i) => {
-          const { id, kind } = arrival[i]!.event;
-          if (seen.has(id)) expect(r.outcome, `${id} again`).not.toBe('applied');
-          if (seen.has(id) && kind === 'status') expect(r.outcome, `${id} again`).toBe('duplicate');
+          const { id } = arrival[i]!.event;
+          const earlier = first.get(id);
+          if (earlier) expect([r.outcome, r.seq], `${id} again`).toEqual([earlier.outcome, earlier.seq]);
           if (r.outcome === 'stale') expect(r.beatenBy?.eventId, `${id} stale`).toBeTypeOf('string');
-          seen.add(id);
+          if (!earlier) first.set(id, r);
         });
+        expectGaplessFeed(logged);
         expect(new Set(log.inserted)).toEqual(new Set(events.map((e) => e.event.id)));
         expect(log.inserted.length).toBe(new Set(log.inserted).size);
       }),
@@ -67,9 +68,16 @@ export function properties(ctx: ContractContext, opts: PropertyOptions): void {
     const inserted = [...da.log.inserted, ...db.log.inserted];
     expect(inserted.length).toBe(events.length);
     expect(new Set(inserted)).toEqual(new Set(events.map((e) => e.event.id)));
-    // Exactly one of the two applications of each event can have advanced the state.
-    const applied = [...da.results, ...db.results].filter((r) => r.outcome === 'applied').map((r) => r.eventId);
-    expect(applied.length).toBe(new Set(applied).size);
+    // Both writers report the one commit of each event (same outcome, same feed number), and
+    // the feed numbers of each key, whichever writer logged them, run 1…n without a gap.
+    const committed = new Map<string, unknown>();
+    for (const r of [...da.results, ...db.results]) {
+      if (r.seq === undefined) continue;
+      const held = committed.get(r.eventId);
+      if (held) expect([r.outcome, r.seq], r.eventId).toEqual(held);
+      committed.set(r.eventId, [r.outcome, r.seq]);
+    }
+    expectGaplessFeed([...da.logged, ...db.logged]);
 
     for (const wamid of wamids) {
       const timeline = await a.timeline(wamid);
@@ -86,13 +94,15 @@ export function properties(ctx: ContractContext, opts: PropertyOptions): void {
     const ns = ctx.ns();
     const first = await ctx.open(ns);
     const { events } = raceWorkload(60, 'ro', 3);
-    await deliver(first, events.slice(0, 30));
+    const before = await deliver(first, events.slice(0, 30));
     await first.close();
     const second = await ctx.open(ns);
     await second.init();
-    const { results, log } = await deliver(second, events);
-    expect(results.slice(0, 30).filter((r) => r.outcome === 'applied')).toEqual([]);
+    const { results, log, logged } = await deliver(second, events);
+    const numbers = (rs: typeof results) => rs.map((r) => [r.eventId, r.outcome, r.seq]);
+    expect(numbers(results.slice(0, 30))).toEqual(numbers(before.results));
     expect(log.duplicates).toEqual(events.slice(0, 30).map((e) => e.event.id));
+    expectGaplessFeed([...before.logged, ...logged]);
     await expectReferenceState(second, events);
   });
 }

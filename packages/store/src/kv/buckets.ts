@@ -15,6 +15,9 @@ export interface KvBucketOptions {
   eventTtlMs?: number;
 }
 
+/** Subject of the event-log rows in the events bucket's stream: the change feed, in commit order. */
+export const eventRowsSubject = (prefix: string): string => `$KV.${bucketNames(prefix).events}.e.>`;
+
 export const bucketNames = (prefix: string) => ({
   messages: `${prefix}_messages`,
   conversations: `${prefix}_conversations`,

@@ -1,7 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { backoff, delay } from '@nats-io/nats-core';
-import { isDeepStrictEqual } from 'node:util';
 import { StoreConflictError } from '../errors.ts';
 
 const MAX_ATTEMPTS = 50;
@@ -12,35 +11,33 @@ export function isCasConflict(err: unknown): boolean {
   return err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown;
 }
 
-/** JSON as it will be read back (no undefined fields), so equality means "nothing to write". */
-const normalized = <D>(doc: D): D => JSON.parse(JSON.stringify(doc)) as D;
-
 // Between lost races: short waits, jittered so the writers stop colliding (nats-core's
 // backoff, the repository's one retry policy, used directly as the store does not use the bus).
 const conflictWait = backoff([2, 4, 8, 16, 32, 50]);
 
 /**
- * Joins `delta` into the value under `key` by compare-and-set on the key's revision:
- * read, join (core's), then `create` (no value yet) or `update(…, revision)`. When
- * another writer got there first the write is refused, and the join is recomputed on
- * what it wrote. A join that changes nothing writes nothing. Resolves with the before-image.
+ * Compare-and-set on the key's revision: read, compute the next value from what is
+ * stored, then `create` (no value yet) or `update(…, revision)`. When another writer got
+ * there first the write is refused and `next` runs again on what it wrote. `next` returning
+ * null (or the stored value) writes nothing.
  */
-export async function casJoin<D>(
+export async function casUpdate<D>(
   kv: KV,
   key: string,
-  delta: D,
-  join: (stored: D, delta: D) => D,
+  next: (stored: D | null) => Promise<D | null>,
   onConflict?: (key: string) => void,
-): Promise<D | null> {
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const entry = await kv.get(key);
-    const before = entry && entry.operation === 'PUT' ? entry.json<D>() : null;
-    const after = normalized(before ? join(before, delta) : delta);
-    if (before && isDeepStrictEqual(before, after)) return before;
+    const stored = entry && entry.operation === 'PUT' ? entry.json<D>() : null;
+    const after = await next(stored);
+    if (after === null) return;
+    const value = JSON.stringify(after);
+    if (stored && JSON.stringify(stored) === value) return;
     try {
-      if (entry) await kv.update(key, JSON.stringify(after), entry.revision);
-      else await kv.create(key, JSON.stringify(after));
-      return before;
+      if (entry) await kv.update(key, value, entry.revision);
+      else await kv.create(key, value);
+      return;
     } catch (err) {
       if (!isCasConflict(err)) throw err;
       onConflict?.(key);

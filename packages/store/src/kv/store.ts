@@ -3,21 +3,21 @@ import {
   type ConversationDoc,
   type Envelope,
   type EventLogEntry,
-  joinConversations,
-  joinMessageDocs,
   type MessageDoc,
   type MessageEvent,
   type StatusEvent,
 } from '@wamesh/core';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { applyMessageBatch, applyStatusBatch, type JoinWriter } from '../batch.ts';
+import { applyMessageBatch, applyStatusBatch, type EntityWriter, type Stored, stateOf } from '../batch.ts';
 import { latestConversation } from '../conversation-lookup.ts';
 import { StoreError } from '../errors.ts';
 import type { StateStore } from '../types.ts';
 import { type KvBuckets, openBuckets } from './buckets.ts';
-import { casJoin } from './cas.ts';
+import { casUpdate } from './cas.ts';
 import { appendEvents, createOnce, timelineOf } from './event-log.ts';
-import { aliasKey, conversationKey, messageKey } from './keys.ts';
+import { aliasKey, conversationKey, eventKey, messageKey } from './keys.ts';
+
+const emptyIds = { waId: [], userId: [], parentUserId: [], username: [] };
 
 export interface KvStoreOptions {
   /** The caller's connection; the store never closes it. */
@@ -50,25 +50,30 @@ export class KvStore implements StateStore {
     return this.#buckets;
   }
 
-  readonly #writer: JoinWriter = {
-    joinMessage: (delta: MessageDoc) =>
-      casJoin(this.#b.messages, messageKey(delta.wamid), delta, joinMessageDocs, this.#conflict('messages')),
-    joinConversation: async (delta: ConversationDoc) => {
+  readonly #writer: EntityWriter = {
+    commitMessage: (wamid, next) => casUpdate(this.#b.messages, messageKey(wamid), next, this.#conflict('messages')),
+    commitConversation: async (phoneNumberId, userKey, next) => {
       const { conversations } = this.#b;
-      // Aliases are created (once, idempotently) beside the join, not after it: a writer
-      // that dies in between leaves at worst an alias to a conversation its redelivery writes.
-      const aliases = allUserIds(delta.ids).filter((id) => id !== delta.userKey);
-      const [before] = await Promise.all([
-        casJoin(
-          conversations,
-          conversationKey(delta.phoneNumberId, delta.userKey),
-          delta,
-          joinConversations,
-          this.#conflict('conversations'),
-        ),
-        ...aliases.map((id) => createOnce(conversations, aliasKey(delta.phoneNumberId, id), delta.userKey)),
-      ]);
-      return before;
+      let ids: string[] = [];
+      await casUpdate<Stored<ConversationDoc>>(
+        conversations,
+        conversationKey(phoneNumberId, userKey),
+        async (stored) => {
+          const after = await next(stored);
+          ids = allUserIds((after ?? stored)?.ids ?? emptyIds);
+          return after;
+        },
+        this.#conflict('conversations'),
+      );
+      // Every identifier other than the key points at the conversation (created once). After
+      // the commit, on every commit: a writer that died in between leaves it to the redelivery.
+      await Promise.all(
+        ids.filter((id) => id !== userKey).map((id) => createOnce(conversations, aliasKey(phoneNumberId, id), userKey)),
+      );
+    },
+    logged: async (eventIds) => {
+      const found = await Promise.all(eventIds.map((id) => this.#b.events.get(eventKey(id))));
+      return new Set(eventIds.filter((_, i) => found[i]?.operation === 'PUT'));
     },
   };
 
@@ -91,14 +96,14 @@ export class KvStore implements StateStore {
 
   async getMessage(wamid: string): Promise<MessageDoc | null> {
     const e = await this.#b.messages.get(messageKey(wamid));
-    return e && e.operation === 'PUT' ? e.json<MessageDoc>() : null;
+    return e && e.operation === 'PUT' ? stateOf(e.json<MessageDoc>()) : null;
   }
 
   async getConversation(phoneNumberId: string, id: string): Promise<ConversationDoc | null> {
     const { conversations } = this.#b;
     const doc = async (key: string) => {
       const e = await conversations.get(key);
-      return e && e.operation === 'PUT' ? e.json<ConversationDoc>() : null;
+      return e && e.operation === 'PUT' ? stateOf(e.json<ConversationDoc>()) : null;
     };
     const alias = await conversations.get(aliasKey(phoneNumberId, id));
     const aliased = alias && alias.operation === 'PUT' ? alias.string() : undefined;

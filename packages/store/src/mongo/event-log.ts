@@ -36,6 +36,12 @@ export async function appendEvents(c: Collections, entries: readonly EventLogEnt
   return { inserted, duplicates };
 }
 
+/** Which of these event ids the log holds. */
+export async function loggedOf(c: Collections, eventIds: string[]): Promise<Set<string>> {
+  const rows = await c.events.find({ _id: { $in: eventIds } }, { projection: { _id: 1 } }).toArray();
+  return new Set(rows.map((r) => r._id));
+}
+
 /** Every logged event of a wamid or wa_id, in WhatsApp order (then receive time, then id). */
 export async function timelineOf(c: Collections, key: string): Promise<EventLogEntry[]> {
   const rows = await c.events

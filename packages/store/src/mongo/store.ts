@@ -1,12 +1,17 @@
 import type { ConversationDoc, Envelope, EventLogEntry, MessageDoc, MessageEvent, StatusEvent } from '@wamesh/core';
 import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
-import { applyMessageBatch, applyStatusBatch, type JoinWriter } from '../batch.ts';
+import { applyMessageBatch, applyStatusBatch, type EntityWriter, stateOf } from '../batch.ts';
 import type { StateStore } from '../types.ts';
 import { latestConversation } from '../conversation-lookup.ts';
-import { type Collections, collectionsOf, ensureIndexes, MAJORITY, PRIMARY, USER_ID_KINDS } from './collections.ts';
-import { appendEvents, timelineOf } from './event-log.ts';
-import { mongoJoinWriter } from './join-writer.ts';
-import { conversationFilter, fromStored, messageFilter } from './update.ts';
+import { type CasCollection, fromMongo, type MongoDoc, mongoEntityWriter } from './cas.ts';
+import { type Collections, collectionsOf, conversationId, ensureIndexes, MAJORITY, PRIMARY, USER_ID_KINDS } from './collections.ts';
+import { appendEvents, loggedOf, timelineOf } from './event-log.ts';
+
+/** The domain document of a stored one (no `_id`, `_rev` or feed bookkeeping). */
+const domainOf = <D>(doc: unknown): D | null => {
+  const stored = fromMongo<D>(doc as MongoDoc | null);
+  return stored && stateOf(stored);
+};
 
 export interface MongoStoreOptions {
   uri: string;
@@ -23,7 +28,7 @@ export class MongoStore implements StateStore {
   readonly #client: MongoClient;
   readonly #db: Db;
   readonly #collections: Collections;
-  readonly #writer: JoinWriter;
+  readonly #writer: EntityWriter;
   readonly #ttlSeconds: number | undefined;
 
   constructor(opts: MongoStoreOptions) {
@@ -35,7 +40,12 @@ export class MongoStore implements StateStore {
     });
     this.#db = this.#client.db(opts.db ?? 'wamesh');
     this.#collections = collectionsOf(this.#db);
-    this.#writer = mongoJoinWriter(this.#collections);
+    const c = this.#collections;
+    this.#writer = mongoEntityWriter({
+      messages: c.messages as unknown as CasCollection,
+      conversations: c.conversations as unknown as CasCollection,
+      logged: (ids) => loggedOf(c, ids),
+    });
     this.#ttlSeconds = opts.eventTtlSeconds;
   }
 
@@ -57,17 +67,17 @@ export class MongoStore implements StateStore {
   }
 
   async getMessage(wamid: string): Promise<MessageDoc | null> {
-    return fromStored<MessageDoc>(await this.#collections.messages.findOne(messageFilter(wamid)));
+    return domainOf<MessageDoc>(await this.#collections.messages.findOne({ _id: wamid }));
   }
 
   async getConversation(phoneNumberId: string, id: string): Promise<ConversationDoc | null> {
     const { conversations } = this.#collections;
     const seenIt = USER_ID_KINDS.map((kind) => ({ phoneNumberId, [`ids.${kind}`]: id }));
     const [own, ...seen] = await Promise.all([
-      conversations.findOne(conversationFilter(phoneNumberId, id)),
+      conversations.findOne({ _id: conversationId(phoneNumberId, id) }),
       ...seenIt.map((q) => conversations.find(q).sort({ 'last.timestamp': -1 }).limit(1).next()),
     ]);
-    return [own, ...seen].map((d) => fromStored<ConversationDoc>(d)).reduce(latestConversation, null);
+    return [own, ...seen].map((d) => domainOf<ConversationDoc>(d)).reduce(latestConversation, null);
   }
 
   timeline(key: string): Promise<EventLogEntry[]> {
