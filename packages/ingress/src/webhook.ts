@@ -1,6 +1,6 @@
 // POST /webhook (signed events in) and GET /webhook (Meta's verification handshake).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type SignatureCheck, type Split, verifySignature } from '@wamesh/core';
+import { type SignatureCheck, type Split, splitBody, verifySignature } from '@wamesh/core';
 import { context, requestContext } from '@wamesh/telemetry';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IngressError, type IngressErrorCode } from './errors.ts';
@@ -58,7 +58,7 @@ export function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions, d
 
     // 2. Split. An authentic body is never refused for its content: what cannot be
     // sequenced is quarantined with its reason, everything else is stored as it is.
-    const parts = splitBody(raw);
+    const parts = splitBody(raw, shards, split);
     metrics.eventsPerRequest.observe(parts.events.length);
     if (parts.rejected.length > 0) {
       request.log.warn({ rejected: parts.rejected.slice(0, 10), parts: parts.rejected.length }, 'webhook parts quarantined');
@@ -95,17 +95,6 @@ export function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions, d
       .send(
         `{"received":${parts.events.length},"duplicates":${stored.duplicates},"fields":${parts.fields.length},"quarantined":${parts.rejected.length}}`,
       );
-  }
-
-  function splitBody(raw: Buffer): Split {
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      const reason = raw.length === 0 ? 'the body is empty' : `the body is not JSON: ${(err as Error).message}`;
-      return { events: [], eventPaths: [], fields: [], rejected: [{ path: 'body', reason }] };
-    }
-    return split(json, shards);
   }
 
   function countStored(parts: Split, stored: StoreOutcome): void {
