@@ -2,13 +2,16 @@
 // stays free of it because the bench imports it.
 import type { ChildProcess } from 'node:child_process';
 import type { Envelope } from '@wamesh/core';
-import { natsTest } from '@wamesh/nats-harness/vitest';
+import { startServer } from '@wamesh/nats-harness';
+import { meshFixture, natsTest } from '@wamesh/nats-harness/vitest';
 import { createStore, type StateStore } from '@wamesh/store';
 import { expect } from 'vitest';
 import { type ConsumerProcess, loggedEvents, referenceState, spawnConsumer } from './testkit.ts';
 
 /**
  * natsTest (`nats`, `nc`, `jsm`) with the consumer's fixtures:
+ * - `storeNats`, `storeNc`: a second nats-server per file for the kv store alone, so a test
+ *   can stop the store without the bus;
  * - `kvPrefix`: the test's own bucket prefix (override it with `wamesh`, the consumer
  *   process's default, to read what a spawned consumer wrote);
  * - `store`: a kv store on `nc` under `kvPrefix`, initialised, closed after the test;
@@ -16,6 +19,8 @@ import { type ConsumerProcess, loggedEvents, referenceState, spawnConsumer } fro
  *   leaves running is SIGKILLed after it.
  */
 export const consumerTest = natsTest
+  .extend('storeNats', { scope: 'file' }, meshFixture(() => startServer({ name: 'store' })))
+  .extend('storeNc', { scope: 'file' }, ({ storeNats }) => storeNats.connect())
   .extend('kvPrefix', ({ task }): string => `t${task.id}`.replace(/[^A-Za-z0-9_-]/g, '_'))
   .extend('store', async ({ nc, kvPrefix }, { onCleanup }): Promise<StateStore> => {
     const store = createStore({ nc, kvPrefix });

@@ -2,13 +2,12 @@
 // real consumer worker; `dlq list` shows them, `dlq replay` puts them back and they are
 // stored once with the original trace context, and the state is the reference join.
 // Dead letters that are not inputs of their region are refused and kept.
-import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { jetstream } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/nats-core';
 import { createDeadLetterer, HEADER_DEAD_REASON, HEADER_DEAD_SUBJECT, HEADER_RECEIVED_AT, HEADER_REGION } from '@wamesh/bus';
 import { type Envelope, streamNames } from '@wamesh/core';
-import { startServer, waitForJetStream } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { waitForJetStream } from '@wamesh/nats-harness';
+import { describe, expect } from 'vitest';
 import {
   inboundEnvelope,
   loggedEvents,
@@ -17,8 +16,8 @@ import {
   referenceState,
   statusEnvelope,
   startTestWorker,
-  until,
 } from '../../../consumer/src/testkit.ts';
+import { consumerTest } from '../../../consumer/src/testkit.vitest.ts';
 import { runCli } from '../cli.ts';
 import type { ListedDeadLetter } from '../view/dlq.ts';
 import { captureIo } from '../testing.ts';
@@ -27,33 +26,27 @@ const REGION = 'dlq';
 const SHARDS = 2;
 const T = 1_760_000_000;
 const names = streamNames(REGION);
-const bus = useNats(() => startServer({ name: 'bus' }));
-const kv = useNats(() => startServer({ name: 'store' }));
-let nc: NatsConnection;
-let storeNc: NatsConnection;
-let jsm: JetStreamManager;
 
-beforeAll(async () => {
-  nc = await bus().connect();
-  storeNc = await kv().connect();
-  jsm = await jetstreamManager(nc);
+/** The file's region, provisioned once; `wamesh dlq` against the file's server; the streams' counters. */
+const test = consumerTest.extend('dlq', { scope: 'file' }, async ({ nats, nc, jsm }) => {
   await provisionRegion(nc, REGION, SHARDS);
+  return {
+    async cli(...args: string[]) {
+      const io = captureIo();
+      // WAMESH_HOME elsewhere: a developer's running dev mesh must not be picked up.
+      const code = await runCli(['dlq', ...args, '--nats', nats.url, '--home', '/nonexistent/wamesh-home'], io);
+      return { code, io, json: () => JSON.parse(io.stdout.join('\n')) };
+    },
+    dlqCount: async () => (await jsm.streams.info(names.dead)).state.messages,
+    inputLastSeq: async () => (await jsm.streams.info(names.input)).state.last_seq,
+  };
 });
-
-async function cli(...args: string[]) {
-  const io = captureIo();
-  // WAMESH_HOME elsewhere: a developer's running dev mesh must not be picked up.
-  const code = await runCli(['dlq', ...args, '--nats', bus().url, '--home', '/nonexistent/wamesh-home'], io);
-  return { code, io, json: () => JSON.parse(io.stdout.join('\n')) };
-}
-
-const dlqCount = async () => (await jsm.streams.info(names.dead)).state.messages;
-const inputLastSeq = async () => (await jsm.streams.info(names.input)).state.last_seq;
 
 const traceparent = (i: number) => `00-${'ab'.repeat(15)}${String(i).padStart(2, '0')}-${'cd'.repeat(8)}-01`;
 
 describe('dlq', () => {
-  it('dlq - a store outage dead-letters events; list shows them with reasons; replay stores each once, state = reference join, DLQ empty', async () => {
+  test('dlq - a store outage dead-letters events; list shows them with reasons; replay stores each once, state = reference join, DLQ empty', async ({ nc, jsm, storeNats, storeNc, dlq }) => {
+    const { cli, dlqCount, inputLastSeq } = dlq;
     const w = await startTestWorker({ nc, storeNc, region: REGION, shards: SHARDS, prefix: 'dlq', maxDeliveries: 1 });
     try {
       // Read before the outage; the late `delivered`s (and new events) during it.
@@ -63,12 +56,12 @@ describe('dlq', () => {
       }
       before.push(inboundEnvelope({ id: 'wamid.dlq.in.0', from: '4915100', timestamp: T + 1 }, SHARDS, { region: REGION }));
       await publishAll(nc, before);
-      await until('stored', async () => (await loggedEvents(w.store, before.map((e) => e.event.wamid))).length === before.length);
+      await expect.poll(async () => (await loggedEvents(w.store, before.map((e) => e.event.wamid))).length, { message: 'stored' }).toBe(before.length);
 
       // A real outage: the kv store's own server goes away. Its client waits out a 5 s
       // JetStream timeout per call, so MAX_DELIVERIES=1 keeps this test short: the first
       // failed delivery is dead-lettered (with the defaults, five spread over a minute).
-      const server = kv().servers[0]!;
+      const server = storeNats.servers[0]!;
       await server.stop();
       const during: Envelope[] = [];
       const meta = (i: number) => ({ region: REGION, traceparent: traceparent(i), receivedAt: 1_700_000_000_000 + i });
@@ -78,7 +71,7 @@ describe('dlq', () => {
       during.push(statusEnvelope({ id: 'wamid.dlq.new', status: 'sent', timestamp: T + 3 }, SHARDS, meta(4)));
       during.push(inboundEnvelope({ id: 'wamid.dlq.in.1', from: '4915100', timestamp: T + 2 }, SHARDS, meta(5)));
       await publishAll(nc, during);
-      await until('dead-lettered', async () => (await dlqCount()) === during.length, 25_000);
+      await expect.poll(dlqCount, { timeout: 25_000, message: 'dead-lettered' }).toBe(during.length);
 
       const listed = await cli('list', '--json');
       expect(listed.code, listed.io.stderr.join('\n')).toBe(0);
@@ -137,7 +130,7 @@ describe('dlq', () => {
 
       const all = [...before, ...during];
       const wamids = all.map((e) => e.event.wamid);
-      await until('replayed events stored', async () => (await loggedEvents(w.store, wamids)).length === all.length, 20_000);
+      await expect.poll(async () => (await loggedEvents(w.store, wamids)).length, { message: 'replayed events stored' }).toBe(all.length);
       const ids = await loggedEvents(w.store, wamids);
       expect(ids.sort()).toEqual(all.map((e) => e.event.id).sort());
       // Applied with their original transport facts: the log keeps the ingress's trace and receive time.
@@ -164,7 +157,8 @@ describe('dlq', () => {
     }
   }, 60_000);
 
-  it('dlq - a dead letter of an output or of another region is refused and kept; dry run and --seq agree', async () => {
+  test('dlq - a dead letter of an output or of another region is refused and kept; dry run and --seq agree', async ({ nc, jsm, dlq }) => {
+    const { cli, dlqCount, inputLastSeq } = dlq;
     const js = jetstream(nc);
     // A real output message (the previous test's inbound messages), dead-lettered through the
     // bus dead-letterer: its original subject is then waout.<region>.ordered.<shard>.
@@ -206,7 +200,8 @@ describe('dlq', () => {
     expect((await jsm.streams.info(names.output)).state.last_seq).toBe(outputBefore);
   });
 
-  it('dlq - a replay interrupted after its PubAck is finished by the next run: the repeat is dropped, the dead letter deleted', async () => {
+  test('dlq - a replay interrupted after its PubAck is finished by the next run: the repeat is dropped, the dead letter deleted', async ({ nc, jsm, dlq }) => {
+    const { cli, inputLastSeq } = dlq;
     const js = jetstream(nc);
     const e = statusEnvelope({ id: 'wamid.dlq.interrupted', status: 'read', timestamp: T }, SHARDS, { region: REGION, traceparent: traceparent(9) });
     const subject = `wa.${REGION}.status.${e.event.shard}`;
@@ -230,7 +225,8 @@ describe('dlq', () => {
     expect(await jsm.streams.getMessage(names.dead, { seq: letter.seq })).toBeNull();
   });
 
-  it('dlq - usage: a subcommand is needed; --seq wants one region; no NATS is said plainly', async () => {
+  test('dlq - usage: a subcommand is needed; --seq wants one region; no NATS is said plainly', async ({ dlq }) => {
+    const { cli } = dlq;
     const none = captureIo();
     expect(await runCli(['dlq'], none)).toBe(2);
     expect(none.stderr.join('\n')).toMatch(/wamesh dlq list/);
