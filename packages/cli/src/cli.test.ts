@@ -21,7 +21,21 @@ async function cli(...argv: string[]) {
 /** Flags each command is known to accept (from its code and the README), not from its definition. */
 const knownFlags: Record<string, string[]> = {
   dev: ['--regions', '--region', '--shards', '--port-base', '--app-secret', '--verify-token', '--store', '--home', '--log-level'],
-  provision: ['--nats', '--regions', '--region', '--shards', '--replicas', '--cluster', '--duplicate-window', '--max-age', '--kv-store', '--home', '--json'],
+  provision: [
+    '--nats',
+    '--regions',
+    '--region',
+    '--shards',
+    '--replicas',
+    '--cluster',
+    '--duplicate-window',
+    '--max-age',
+    '--quarantine-max-age',
+    '--quarantine-max-bytes',
+    '--kv-store',
+    '--home',
+    '--json',
+  ],
   status: ['<wamid>', '--nats', '--mongo', '--home', '--json'],
   conversation: ['<phone_number_id>', '<wa_id>', '--nats', '--mongo', '--home', '--json'],
   trace: ['<key>', '--nats', '--mongo', '--home', '--json'],
@@ -47,6 +61,8 @@ const knownFlags: Record<string, string[]> = {
   ],
   'dlq list': ['--region', '--regions', '--limit', '--nats', '--home', '--json'],
   'dlq replay': ['--region', '--regions', '--seq', '--dry-run', '--nats', '--home', '--json'],
+  'quarantine list': ['--region', '--regions', '--limit', '--nats', '--home', '--json'],
+  'quarantine replay': ['--region', '--regions', '--seq', '--nats', '--home', '--json'],
   bench: ['--help'],
 };
 
@@ -65,7 +81,7 @@ describe('cli help', () => {
   it('cli help - the top help lists every command and the exit codes', async () => {
     const run = await cli('--help');
     expect(run.code).toBe(0);
-    for (const c of ['dev', 'provision', 'status', 'conversation', 'trace', 'simulate', 'dlq', 'bench']) {
+    for (const c of ['dev', 'provision', 'status', 'conversation', 'trace', 'simulate', 'dlq', 'quarantine', 'bench']) {
       expect(run.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     }
     expect(run.stdout).toMatch(/^ {2}0 {2}ok$/m);

@@ -29,6 +29,28 @@ export function durationArg(s: string): number {
   return Math.round(v);
 }
 
+/** "536870912", "512MiB", "2GB": a size in bytes (KiB/MiB/GiB/TiB are 1024-based, KB/MB/GB/TB 1000-based). */
+export function bytesArg(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|[kmgt]i?b)?$/i.exec(s.trim());
+  const unit = (m?.[2] ?? 'b').toLowerCase();
+  const scale = unit === 'b' ? 1 : (unit.includes('i') ? 1024 : 1000) ** ('kmgt'.indexOf(unit[0]!) + 1);
+  const v = m ? Math.round(Number(m[1]) * scale) : Number.NaN;
+  if (!Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError('Wants a size like 512MiB, 2GB or a number of bytes');
+  return v;
+}
+
+/** `--seq 3 --seq 5,6`: stream sequences. */
+export function seqArg(value: string, previous: number[] = []): number[] {
+  return [
+    ...previous,
+    ...value.split(',').map((s) => {
+      const n = Number(s.trim());
+      if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('Wants a stream sequence (1, 2, …)');
+      return n;
+    }),
+  ];
+}
+
 const splitList = (s: string): string[] =>
   s
     .split(',')

@@ -1,22 +1,10 @@
-import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { homeOption, intArg, jsonOption, natsOption, regionOption, regionsOption } from '../options.ts';
+import { Option } from '@commander-js/extra-typings';
+import { homeOption, intArg, jsonOption, natsOption, regionOption, regionsOption, seqArg } from '../options.ts';
 import type { Register } from './register.ts';
 
 const where =
   'Reads the dev mesh (.wamesh/dev.json), or --nats URL / NATS_URLS; without --region, every region of ' +
   'the dev mesh, or every WADLQ_* stream on that NATS.';
-
-/** `--seq 3 --seq 5,6`: dead-letter stream sequences. */
-function seqArg(value: string, previous: number[] = []): number[] {
-  return [
-    ...previous,
-    ...value.split(',').map((s) => {
-      const n = Number(s.trim());
-      if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('Wants a dead-letter stream sequence (1, 2, …)');
-      return n;
-    }),
-  ];
-}
 
 export const registerDlq: Register = (program, runner) => {
   const dlq = program

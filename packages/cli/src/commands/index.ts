@@ -5,6 +5,7 @@ import { registerConversation } from './conversation.ts';
 import { registerDev } from './dev.ts';
 import { registerDlq } from './dlq.ts';
 import { registerProvision } from './provision.ts';
+import { registerQuarantine } from './quarantine.ts';
 import type { Register } from './register.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerStatus } from './status.ts';
@@ -18,5 +19,6 @@ export const commands: Register[] = [
   registerTrace,
   registerSimulate,
   registerDlq,
+  registerQuarantine,
   registerBench,
 ];

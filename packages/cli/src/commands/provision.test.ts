@@ -30,6 +30,15 @@ describe('provision', () => {
     expect(again.unchanged.length).toBe(report.created.length);
   });
 
+  it('provision - quarantine limits from --quarantine-max-age and --quarantine-max-bytes', async () => {
+    const io = captureIo();
+    const args = ['provision', '--nats', nats().url, '--region', 'r1', '--shards', '2', '--quarantine-max-age', '2d', '--quarantine-max-bytes', '64MiB', '--json'];
+    expect(await runCli(args, io), io.stderr.join('\n')).toBe(0);
+    expect(JSON.parse(io.stdout.join('\n')).updated).toContain('stream WAQUAR_R1');
+    const { config } = await (await jetstreamManager(await nats().connect())).streams.info('WAQUAR_R1');
+    expect({ maxAge: config.max_age, maxBytes: config.max_bytes }).toEqual({ maxAge: 2 * 86_400 * 1e9, maxBytes: 64 * 1024 ** 2 });
+  });
+
   it('provision - says where NATS is missing instead of hanging', async () => {
     const io = captureIo();
     const code = await runCli(['provision', '--nats', 'nats://127.0.0.1:1', '--region', 'r1'], io);

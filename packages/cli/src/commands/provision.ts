@@ -1,5 +1,5 @@
 import { Option } from '@commander-js/extra-typings';
-import { durationArg, homeOption, intArg, jsonOption, natsOption, regionOption, regionsOption } from '../options.ts';
+import { bytesArg, durationArg, homeOption, intArg, jsonOption, natsOption, regionOption, regionsOption } from '../options.ts';
 import type { Register } from './register.ts';
 
 export const registerProvision: Register = (program, runner) => {
@@ -19,6 +19,12 @@ export const registerProvision: Register = (program, runner) => {
     .addOption(new Option('--cluster <name>', "place the (one) region's streams in this cluster"))
     .addOption(new Option('--duplicate-window <d>', 'JetStream duplicate window (default 2m)').argParser(durationArg))
     .addOption(new Option('--max-age <d>', 'how long streams keep messages (default 7d)').argParser(durationArg))
+    .addOption(new Option('--quarantine-max-age <d>', 'how long quarantine keeps a body (default 30d)').argParser(durationArg))
+    .addOption(
+      new Option('--quarantine-max-bytes <size>', 'quarantine size per region, e.g. 512MiB (default); when full, the ingress answers 503').argParser(
+        bytesArg,
+      ),
+    )
     .addOption(new Option('--kv-store', "also create the kv store's buckets"))
     .addOption(homeOption())
     .addOption(jsonOption())

@@ -5,7 +5,8 @@ import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManage
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { HEADER_DEAD_REASON, HEADER_DEAD_SUBJECT, shardConsumerName } from '@wamesh/bus';
 import { streamNames } from '@wamesh/core';
-import { type DeadLetter, type DlqStreamState, dlqState, eventFields, getDeadLetter, header, scanDeadLetters } from './letters.ts';
+import { getRecord, header, inputShards, scanStream, type StreamState } from '../streams.ts';
+import { type DeadLetter, dlqState, eventFields } from './letters.ts';
 
 const INPUT_SUBJECT = /^wa\.([^.]+)\.(msg|status)\.(\d+)$/;
 
@@ -48,20 +49,6 @@ export function replayHeaders(src: MsgHdrs | undefined): MsgHdrs {
     for (const value of src!.values(key)) h.append(key, value);
   }
   return h;
-}
-
-/** Shard numbers that have a consumer on the region's input stream (none when it is missing). */
-export async function inputShards(jsm: JetStreamManager, region: string): Promise<Set<number>> {
-  const shards = new Set<number>();
-  try {
-    for await (const ci of jsm.consumers.list(streamNames(region).input)) {
-      const m = /^shard-(\d+)$/.exec(ci.name);
-      if (m) shards.add(Number(m[1]));
-    }
-  } catch (err) {
-    if (!/stream not found/i.test(String((err as Error).message))) throw err;
-  }
-  return shards;
 }
 
 export type ReplayAction = 'replayed' | 'already-replayed' | 'would-replay' | 'refused' | 'failed' | 'not-found';
@@ -193,16 +180,16 @@ export async function replayRegion(nc: NatsConnection, region: string, opts: Rep
 async function* selected(
   js: JetStreamClient,
   jsm: JetStreamManager,
-  state: DlqStreamState,
+  state: StreamState,
   seqs: number[] | undefined,
   record: (item: ReplayItem) => void,
 ): AsyncGenerator<DeadLetter> {
   if (!seqs) {
-    yield* scanDeadLetters(js, state);
+    yield* scanStream(js, state);
     return;
   }
   for (const seq of seqs) {
-    const dl = await getDeadLetter(jsm, state.stream, seq);
+    const dl = await getRecord(jsm, state.stream, seq);
     if (dl) yield dl;
     else record({ seq, action: 'not-found', originalSubject: null, eventId: null, reason: `no message ${seq} in ${state.stream}` });
   }

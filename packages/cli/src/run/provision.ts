@@ -15,6 +15,8 @@ export interface ProvisionFlags {
   cluster?: string;
   duplicateWindow?: number;
   maxAge?: number;
+  quarantineMaxAge?: number;
+  quarantineMaxBytes?: number;
   kvStore?: true;
   home?: string;
   json?: true;
@@ -48,6 +50,8 @@ export async function provisionCommand(ctx: Context, flags: ProvisionFlags): Pro
       clusterOf,
       duplicateWindowMs: flags.duplicateWindow ?? DEFAULT_DUPLICATE_WINDOW_MS,
       maxAgeMs: flags.maxAge ?? DEFAULT_MAX_AGE_MS,
+      quarantineMaxAgeMs: flags.quarantineMaxAge,
+      quarantineMaxBytes: flags.quarantineMaxBytes,
       // A job started with the servers may find the super-cluster still forming.
       retryForMs: 30_000,
       onStep: (done, total) => {
