@@ -77,6 +77,7 @@ export {
 export type { SettleTally } from './settle.ts';
 export { type Backoff, backoff, type RetryOptions, type RetryPolicy, retry, sleep } from './retry.ts';
 export { isTransient } from './transient.ts';
+export { EXIT_BAD_ENV, EXIT_FAILED, loadEnvOrExit, runService, shutdownSignal } from './service.ts';
 export { createDeadLetterer, type DeadLetterer, deadLetterSubject } from './dead-letter.ts';
 export {
   createShardLeases,

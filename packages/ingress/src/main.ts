@@ -1,19 +1,19 @@
 // Composition root: env → telemetry → NATS → app → listen. SIGTERM/SIGINT: stop accepting,
-// finish in-flight requests and their publishes, drain NATS, flush spans, exit 0.
-import { connectNats, createPublisher } from '@wamesh/bus';
+// finish in-flight requests and their publishes, then drain NATS and flush spans in `finally`.
+import { connectNats, createPublisher, loadEnvOrExit, runService, shutdownSignal } from '@wamesh/bus';
 import { streamNames } from '@wamesh/core';
-import { createLogger, createMetrics, type Logger, startTelemetry } from '@wamesh/telemetry';
+import { createLogger, createMetrics, startTelemetry } from '@wamesh/telemetry';
 import { buildApp } from './app.ts';
-import { IngressEnvError, loadIngressEnv, telemetryOptions } from './env.ts';
+import { loadIngressEnv, telemetryOptions } from './env.ts';
 import { natsReadiness } from './readiness.ts';
 
+const service = 'wamesh-ingress';
+const config = loadEnvOrExit(service, () => loadIngressEnv());
 // Before any Fastify instance exists, so @fastify/otel instruments it.
 const telemetry = startTelemetry(telemetryOptions());
+const logger = createLogger({ service, region: config.region, level: config.logLevel });
 
 async function run(): Promise<void> {
-  const config = loadIngressEnv();
-  const service = 'wamesh-ingress';
-  const logger = createLogger({ service, region: config.region, level: config.logLevel });
   logger.info(
     { shards: config.shards, nats: config.nats.servers, secrets: config.appSecrets.length, exporting: telemetry.exporting },
     'ingress starting',
@@ -45,26 +45,4 @@ async function run(): Promise<void> {
   logger.info('ingress stopped');
 }
 
-function shutdownSignal(logger: Logger): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => {
-      // A second signal while draining means "now".
-      process.once(signal, () => {
-        logger.warn({ signal }, 'second signal: exiting without draining');
-        process.exit(1);
-      });
-      resolve(signal);
-    };
-    process.once('SIGTERM', () => on('SIGTERM'));
-    process.once('SIGINT', () => on('SIGINT'));
-  });
-}
-
-run().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    if (err instanceof IngressEnvError) process.stderr.write(`wamesh-ingress: ${err.message}\n`);
-    else process.stderr.write(`wamesh-ingress: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    void telemetry.shutdown().finally(() => process.exit(1));
-  },
-);
+runService(service, logger, run);
