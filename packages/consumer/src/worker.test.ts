@@ -1,10 +1,8 @@
-import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { headers, type NatsConnection } from '@nats-io/nats-core';
+import { type JetStreamManager, jetstream } from '@nats-io/jetstream';
+import { headers } from '@nats-io/nats-core';
 import { HEADER_RECEIVED_AT, HEADER_REGION } from '@wamesh/bus';
 import { type Envelope, streamNames } from '@wamesh/core';
-import { startServer } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   BUSINESS,
   inboundEnvelope,
@@ -16,41 +14,36 @@ import {
   statusEnvelope,
   startTestWorker,
   type TestWorker,
-  until,
 } from './testkit.ts';
+import { consumerTest } from './testkit.vitest.ts';
 
 const SHARDS = 4;
 const T = 1_760_000_000;
-const nats = useNats(() => startServer());
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-let n = 0;
-const workers: TestWorker[] = [];
 
-beforeAll(async () => {
-  nc = await nats().connect();
-  jsm = await jetstreamManager(nc);
-});
+/**
+ * consumerTest with `region`: a region of the test's own (named after its bucket prefix),
+ * provisioned; and `worker`: starts a test worker on it, stopped after the test.
+ */
+const test = consumerTest
+  .extend('region', async ({ nc, kvPrefix }): Promise<string> => {
+    await provisionRegion(nc, kvPrefix, SHARDS);
+    return kvPrefix;
+  })
+  .extend('worker', ({ nc, region, kvPrefix }, { onCleanup }) => {
+    const workers: TestWorker[] = [];
+    onCleanup(async () => {
+      await Promise.all(workers.map((w) => w.stop()));
+    });
+    return async (extra: { maxDeliveries?: number } = {}): Promise<TestWorker> => {
+      const w = await startTestWorker({ nc, region, shards: SHARDS, prefix: kvPrefix, ...extra });
+      workers.push(w);
+      return w;
+    };
+  });
 
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.stop()));
-});
+const ackPending = async (jsm: JetStreamManager, region: string): Promise<number> => (await shardTotals(jsm, region, SHARDS)).ackPending;
 
-async function fresh(): Promise<{ region: string; prefix: string }> {
-  const region = `w${++n}`;
-  await provisionRegion(nc, region, SHARDS);
-  return { region, prefix: `t${n}` };
-}
-
-async function worker(region: string, prefix: string, extra: { maxDeliveries?: number } = {}): Promise<TestWorker> {
-  const w = await startTestWorker({ nc, region, shards: SHARDS, prefix, ...extra });
-  workers.push(w);
-  return w;
-}
-
-const ackPending = async (region: string): Promise<number> => (await shardTotals(jsm, region, SHARDS)).ackPending;
-
-async function streamMessages(stream: string) {
+async function streamMessages(jsm: JetStreamManager, stream: string) {
   const info = await jsm.streams.info(stream);
   const out = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
@@ -88,14 +81,13 @@ function seedEnvelopes(region: string): Envelope[] {
 }
 
 describe('worker', () => {
-  it('worker - applies the seeds in inverted order: state equals the reference join, each event logged once with its outcome', async () => {
-    const { region, prefix } = await fresh();
+  test('worker - applies the seeds in inverted order: state equals the reference join, each event logged once with its outcome', async ({ nc, jsm, region, worker }) => {
     const envelopes = seedEnvelopes(region);
     await publishAll(nc, envelopes);
-    const { store, worker: w } = await worker(region, prefix);
+    const { store, worker: w } = await worker();
     const wamids = envelopes.map((e) => e.event.wamid);
-    await until('all logged', async () => (await loggedEvents(store, wamids)).length === envelopes.length);
-    await until('all acked', async () => (await ackPending(region)) === 0);
+    await expect.poll(async () => (await loggedEvents(store, wamids)).length, { message: 'all logged' }).toBe(envelopes.length);
+    await expect.poll(() => ackPending(jsm, region), { message: 'all acked' }).toBe(0);
 
     const ref = referenceState(envelopes);
     for (const [wamid, doc] of ref.messages) expect(await store.getMessage(wamid)).toEqual(doc);
@@ -128,25 +120,23 @@ describe('worker', () => {
     expect(text).toMatch(/wamesh_consumer_owned_shards\{[^}]*\} 4/);
   });
 
-  it('worker - a re-sent event (beyond the duplicate window) is reported duplicate and logged once', async () => {
-    const { region, prefix } = await fresh();
+  test('worker - a re-sent event (beyond the duplicate window) is reported duplicate and logged once', async ({ nc, region, worker }) => {
     const e = statusEnvelope({ id: 'wamid.dup', status: 'delivered', timestamp: T }, SHARDS, { region });
     await publishAll(nc, [e]);
-    const { store, worker: w } = await worker(region, prefix);
-    await until('logged', async () => (await store.timeline('wamid.dup')).length === 1);
+    const { store, worker: w } = await worker();
+    await expect.poll(async () => (await store.timeline('wamid.dup')).length, { message: 'logged' }).toBe(1);
     // Same event id, new stream message: what a webhook re-sent after the window looks like.
     const h = headers();
     h.set(HEADER_REGION, region);
     h.set(HEADER_RECEIVED_AT, String(Date.now()));
     await jetstream(nc).publish(`wa.${region}.status.${e.event.shard}`, JSON.stringify(e.event), { headers: h });
-    await until('duplicate counted', async () =>
-      /wamesh_consumer_events_total\{outcome="duplicate",kind="status"[^}]*\} 1/.test((await w.http.inject('/metrics')).body),
-    );
+    await expect
+      .poll(async () => (await w.http.inject('/metrics')).body, { message: 'duplicate counted' })
+      .toMatch(/wamesh_consumer_events_total\{outcome="duplicate",kind="status"[^}]*\} 1/);
     expect(await store.timeline('wamid.dup')).toHaveLength(1);
   });
 
-  it('worker - inbound messages go to WAOUT (applied in order on ordered.<shard>, stale on late); the input stream never sees them', async () => {
-    const { region, prefix } = await fresh();
+  test('worker - inbound messages go to WAOUT (applied in order on ordered.<shard>, stale on late); the input stream never sees them', async ({ nc, jsm, region, worker }) => {
     const from = '5511900000001';
     const m = { region };
     const envelopes = [
@@ -157,11 +147,11 @@ describe('worker', () => {
       statusEnvelope({ id: 'wamid.s', status: 'sent', timestamp: T }, SHARDS, m),
     ];
     await publishAll(nc, envelopes);
-    const { store } = await worker(region, prefix);
-    await until('logged', async () => (await loggedEvents(store, envelopes.map((e) => e.event.wamid))).length === 5);
+    const { store } = await worker();
+    await expect.poll(async () => (await loggedEvents(store, envelopes.map((e) => e.event.wamid))).length, { message: 'logged' }).toBe(5);
     const names = streamNames(region);
-    await until('outputs', async () => (await jsm.streams.info(names.output)).state.messages === 4);
-    const out = await streamMessages(names.output);
+    await expect.poll(async () => (await jsm.streams.info(names.output)).state.messages, { message: 'outputs' }).toBe(4);
+    const out = await streamMessages(jsm, names.output);
     const shard = envelopes[0]!.event.shard;
     expect(out.map((o) => [o.subject, o.json<{ wamid: string }>().wamid, o.header.get('Wa-Outcome')])).toEqual([
       [`waout.${region}.ordered.${shard}`, 'wamid.o1', 'applied'],
@@ -180,8 +170,7 @@ describe('worker', () => {
     expect((await jsm.streams.info(names.output)).state.messages).toBe(4);
   });
 
-  it('worker - invalid payloads published straight to the stream are dead-lettered with the reason, never retried', async () => {
-    const { region, prefix } = await fresh();
+  test('worker - invalid payloads published straight to the stream are dead-lettered with the reason, never retried', async ({ nc, jsm, region, worker }) => {
     const js = jetstream(nc);
     const h = () => {
       const x = headers();
@@ -194,12 +183,12 @@ describe('worker', () => {
     await js.publish(`wa.${region}.status.1`, JSON.stringify({ ...good.event, id: 'nope', timestamp: 'soon' }), { headers: h() });
     await js.publish(`wa.${region}.msg.2`, JSON.stringify(good.event)); // no transport headers
     await publishAll(nc, [good]);
-    const { store, worker: w } = await worker(region, prefix, { maxDeliveries: 5 });
+    const { store, worker: w } = await worker({ maxDeliveries: 5 });
     const dead = streamNames(region).dead;
-    await until('dead-lettered', async () => (await jsm.streams.info(dead)).state.messages === 3);
-    await until('good applied', async () => (await store.getMessage('wamid.good')) !== null);
-    await until('settled', async () => (await ackPending(region)) === 0);
-    const letters = (await streamMessages(dead)).map((l) => ({
+    await expect.poll(async () => (await jsm.streams.info(dead)).state.messages, { message: 'dead-lettered' }).toBe(3);
+    await expect.poll(() => store.getMessage('wamid.good'), { message: 'good applied' }).not.toBeNull();
+    await expect.poll(() => ackPending(jsm, region), { message: 'settled' }).toBe(0);
+    const letters = (await streamMessages(jsm, dead)).map((l) => ({
       subject: l.subject,
       from: l.header.get('Wa-Dead-Subject'),
       reason: l.header.get('Wa-Dead-Reason'),
@@ -219,9 +208,8 @@ describe('worker', () => {
     expect(text).toMatch(/wamesh_consumer_dispositions_total\{disposition="dead"[^}]*\} 3/);
   });
 
-  it('worker - /healthz is always ok; /readyz follows start and stop', async () => {
-    const { region, prefix } = await fresh();
-    const w = await worker(region, prefix);
+  test('worker - /healthz is always ok; /readyz follows start and stop', async ({ worker }) => {
+    const w = await worker();
     expect((await w.worker.http.inject('/healthz')).statusCode).toBe(200);
     const ready = await w.worker.http.inject('/readyz');
     expect(ready.statusCode).toBe(200);
