@@ -33,7 +33,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CliError('USAGE', `bad environment variable ${String(issue?.path[0])}: ${issue?.message}`);
+    throw new CliError('E_USAGE', `bad environment variable ${String(issue?.path[0])}: ${issue?.message}`);
   }
   return parsed.data;
 }

@@ -1,21 +1,21 @@
-/** Stable codes callers (and tests) can branch on; the exit code follows from the code. */
+/** Stable codes (the repository's `E_*` scheme) callers can branch on; the exit code follows from the code. */
 export type CliErrorCode =
-  | 'USAGE'
-  | 'PORT_TAKEN'
-  | 'NATS_SERVER_MISSING'
-  | 'NO_MESH'
-  | 'NOT_FOUND'
-  | 'START_FAILED'
-  | 'MISMATCH';
+  | 'E_USAGE'
+  | 'E_PORT_TAKEN'
+  | 'E_NATS_SERVER_MISSING'
+  | 'E_NO_MESH'
+  | 'E_NOT_FOUND'
+  | 'E_START_FAILED'
+  | 'E_MISMATCH';
 
 const exitCodes: Record<CliErrorCode, number> = {
-  USAGE: 2,
-  PORT_TAKEN: 3,
-  NATS_SERVER_MISSING: 3,
-  NO_MESH: 4,
-  NOT_FOUND: 5,
-  START_FAILED: 6,
-  MISMATCH: 1,
+  E_USAGE: 2,
+  E_PORT_TAKEN: 3,
+  E_NATS_SERVER_MISSING: 3,
+  E_NO_MESH: 4,
+  E_NOT_FOUND: 5,
+  E_START_FAILED: 6,
+  E_MISMATCH: 1,
 };
 
 /** An error meant for the person at the terminal: its message is printed as it is. */

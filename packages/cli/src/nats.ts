@@ -24,6 +24,6 @@ export async function connectTo(cfg: NatsConfig): Promise<NatsConnection> {
   try {
     return await connectNats(cfg, silentLogger, { overrides: { maxReconnectAttempts: 3, reconnectTimeWait: 250, timeout: 5000 } });
   } catch (err) {
-    throw new CliError('NO_MESH', `cannot reach NATS at ${cfg.servers.join(', ')}: ${(err as Error).message}`);
+    throw new CliError('E_NO_MESH', `cannot reach NATS at ${cfg.servers.join(', ')}: ${(err as Error).message}`);
   }
 }

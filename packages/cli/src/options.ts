@@ -76,7 +76,7 @@ export function regionArg(value: string, previous: string[] = []): string[] {
 /** `--regions a,b` and `--region R` together, each region once. */
 export function regionsOf(opts: { regions?: string[] | undefined; region?: string[] | undefined }): string[] {
   const all = [...(opts.regions ?? []), ...(opts.region ?? [])];
-  if (new Set(all).size !== all.length) throw new CliError('USAGE', '--regions/--region name a region twice');
+  if (new Set(all).size !== all.length) throw new CliError('E_USAGE', '--regions/--region name a region twice');
   return all;
 }
 

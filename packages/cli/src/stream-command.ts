@@ -24,7 +24,7 @@ export async function withNats(
   run: (nc: NatsConnection, target: Target) => Promise<number>,
 ): Promise<number> {
   const target = resolveTarget(ctx, flags);
-  if (target.natsUrls.length === 0) throw new CliError('NO_MESH', `${name}: its streams live in NATS: --nats nats://host:4222 or NATS_URLS`);
+  if (target.natsUrls.length === 0) throw new CliError('E_NO_MESH', `${name}: its streams live in NATS: --nats nats://host:4222 or NATS_URLS`);
   const nc = await connectTo(natsConfig(ctx.env, target.natsUrls, name));
   try {
     return await run(nc, target);
@@ -44,6 +44,6 @@ export async function regionsFor(flags: StreamCommandFlags, target: Target, nc: 
   if (named.length) return named;
   if (target.dev) return target.dev.regions.map((r) => r.region);
   const found = await discoverRegions(await jetstreamManager(nc), kind);
-  if (found.length === 0) throw new CliError('NOT_FOUND', NONE_FOUND[kind]);
+  if (found.length === 0) throw new CliError('E_NOT_FOUND', NONE_FOUND[kind]);
   return found;
 }

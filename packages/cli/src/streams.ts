@@ -53,7 +53,7 @@ export async function streamState(jsm: JetStreamManager, region: string, stream:
     const { state } = await jsm.streams.info(stream);
     return { region, stream, count: state.messages, firstSeq: state.first_seq, lastSeq: state.last_seq };
   } catch (err) {
-    if (isNotFound(err)) throw new CliError('NOT_FOUND', `no stream ${stream}: is region ${region} provisioned? (wamesh provision)`);
+    if (isNotFound(err)) throw new CliError('E_NOT_FOUND', `no stream ${stream}: is region ${region} provisioned? (wamesh provision)`);
     throw err;
   }
 }

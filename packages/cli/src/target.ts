@@ -46,7 +46,7 @@ export function resolveTarget(ctx: Context, flags: TargetFlags): Target {
     return t;
   }
   throw new CliError(
-    'NO_MESH',
+    'E_NO_MESH',
     `no running dev mesh (${stateFile(home)}) and no --nats/--mongo: start one with \`pnpm wamesh dev\`, ` +
       'or pass --nats nats://host:4222 (kv store) or --mongo mongodb://... (mongo store)',
   );
@@ -59,7 +59,7 @@ export async function openStore(ctx: Context, target: Target): Promise<{ store: 
     const store = createStore({ mongodbUri: target.mongoUri, mongodbDb: target.mongoDb });
     return { store, close: () => store.close() };
   }
-  if (target.natsUrls.length === 0) throw new CliError('NO_MESH', 'no NATS URL to read the kv store from (--nats)');
+  if (target.natsUrls.length === 0) throw new CliError('E_NO_MESH', 'no NATS URL to read the kv store from (--nats)');
   const nc = await connectTo(natsConfig(ctx.env, target.natsUrls, 'wamesh-cli'));
   const store = createStore({ nc });
   await store.init();

@@ -25,7 +25,7 @@ export async function runDev(cfg: DevConfig, io: Io): Promise<number> {
   const running = readDevState(cfg.home);
   if (running) {
     throw new CliError(
-      'PORT_TAKEN',
+      'E_PORT_TAKEN',
       `wamesh dev: a mesh is already running from ${stateFile(cfg.home)} (pid ${running.pid}, started ${running.startedAt}).\n` +
         `Stop it first (Ctrl-C in its terminal, or kill ${running.pid}).`,
     );
@@ -33,7 +33,7 @@ export async function runDev(cfg: DevConfig, io: Io): Promise<number> {
   assertNatsServer(cfg.natsBin);
   const plan = await planDev(cfg);
   const taken = await takenPorts(plan.claims);
-  if (taken.length) throw new CliError('PORT_TAKEN', portTakenMessage(taken, cfg.portBase));
+  if (taken.length) throw new CliError('E_PORT_TAKEN', portTakenMessage(taken, cfg.portBase));
 
   const host = spawn(process.execPath, [join(import.meta.dirname, 'host.ts')], {
     detached: true,

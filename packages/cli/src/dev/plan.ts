@@ -84,7 +84,7 @@ export function assertNatsServer(bin: string): string {
   if (res.error || res.status !== 0) {
     const why = (res.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? 'not found' : 'did not run';
     throw new CliError(
-      'NATS_SERVER_MISSING',
+      'E_NATS_SERVER_MISSING',
       [
         `wamesh dev: nats-server ${why} (${bin}).`,
         'Install it with `make tools` (scripts/bootstrap.sh) or `apt-get install nats-server`,',

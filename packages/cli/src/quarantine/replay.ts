@@ -200,7 +200,7 @@ async function shardCount(jsm: JetStreamManager, region: string): Promise<number
   const shards = await inputShards(jsm, region);
   const n = shards.size;
   if (n === 0 || ![...shards].every((s) => s < n)) {
-    throw new CliError('NOT_FOUND', `no shard consumers shard-0…shard-<n-1> on ${streamNames(region).input}: provision region ${region} first`);
+    throw new CliError('E_NOT_FOUND', `no shard consumers shard-0…shard-<n-1> on ${streamNames(region).input}: provision region ${region} first`);
   }
   return n;
 }

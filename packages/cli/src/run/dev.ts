@@ -20,10 +20,10 @@ export interface DevFlags {
 export async function devCommand(ctx: Context, flags: DevFlags): Promise<number> {
   const named = regionsOf(flags);
   const regions = named.length ? named : ['us-east', 'eu-west', 'ap-south'];
-  if (regions.length > MAX_REGIONS) throw new CliError('USAGE', `wamesh dev: at most ${MAX_REGIONS} regions`);
+  if (regions.length > MAX_REGIONS) throw new CliError('E_USAGE', `wamesh dev: at most ${MAX_REGIONS} regions`);
   const store = flags.store ?? (ctx.env.MONGODB_URI ? 'mongo' : 'kv');
   if (store === 'mongo' && !ctx.env.MONGODB_URI) {
-    throw new CliError('USAGE', 'wamesh dev --store mongo needs MONGODB_URI (a replica set, e.g. mongodb://127.0.0.1:27017/?replicaSet=rs0)');
+    throw new CliError('E_USAGE', 'wamesh dev --store mongo needs MONGODB_URI (a replica set, e.g. mongodb://127.0.0.1:27017/?replicaSet=rs0)');
   }
   const cfg: DevConfig = {
     home: ctx.home(flags.home),

@@ -42,7 +42,7 @@ export async function dlqReplayCommand(ctx: Context, flags: DlqFlags & { seq?: n
   return withNats(ctx, flags, 'wamesh dlq replay', async (nc, target) => {
     const regions = await regionsFor(flags, target, nc, 'dead');
     if (seqs.length && regions.length !== 1) {
-      throw new CliError('USAGE', `--seq numbers belong to one region's dead-letter stream: name it with --region (have ${regions.join(', ')})`);
+      throw new CliError('E_USAGE', `--seq numbers belong to one region's dead-letter stream: name it with --region (have ${regions.join(', ')})`);
     }
     const letters = seqs.length || (showsBar(ctx.io, flags.json) ? await countDeadLetters(nc, regions) : 0);
     const bar = progressBar(ctx.io, letters, { label: 'dead letters', json: flags.json });

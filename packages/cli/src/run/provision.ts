@@ -26,14 +26,14 @@ export async function provisionCommand(ctx: Context, flags: ProvisionFlags): Pro
   const named = regionsOf(flags);
   const dev = readDevState(ctx.home(flags.home));
   const regions = named.length ? named : (dev?.regions.map((r) => r.region) ?? []);
-  if (regions.length === 0) throw new CliError('USAGE', 'wamesh provision: name the regions with --regions a,b or --region R');
+  if (regions.length === 0) throw new CliError('E_USAGE', 'wamesh provision: name the regions with --regions a,b or --region R');
   const servers = (flags.nats ?? ctx.env.NATS_URLS ?? dev?.regions.map((r) => r.natsUrl).join(',') ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (servers.length === 0) throw new CliError('NO_MESH', 'wamesh provision: where is NATS? --nats nats://host:4222 or NATS_URLS');
+  if (servers.length === 0) throw new CliError('E_NO_MESH', 'wamesh provision: where is NATS? --nats nats://host:4222 or NATS_URLS');
   const cluster = flags.cluster;
-  if (cluster && regions.length > 1) throw new CliError('USAGE', '--cluster places one region; with several, each goes to the cluster named like it');
+  if (cluster && regions.length > 1) throw new CliError('E_USAGE', '--cluster places one region; with several, each goes to the cluster named like it');
 
   const nc = await connectTo(natsConfig(ctx.env, servers, 'wamesh provision'));
   try {

@@ -35,7 +35,7 @@ export async function quarantineReplayCommand(ctx: Context, flags: QuarantineFla
   return withNats(ctx, flags, 'wamesh quarantine replay', async (nc, target) => {
     const regions = await regionsFor(flags, target, nc, 'quarantine');
     if (seqs.length && regions.length !== 1) {
-      throw new CliError('USAGE', `--seq numbers belong to one region's quarantine stream: name it with --region (have ${regions.join(', ')})`);
+      throw new CliError('E_USAGE', `--seq numbers belong to one region's quarantine stream: name it with --region (have ${regions.join(', ')})`);
     }
     let total = seqs.length;
     if (!total && showsBar(ctx.io, flags.json)) {

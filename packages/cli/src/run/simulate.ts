@@ -40,10 +40,10 @@ export async function simulateCommand(ctx: Context, flags: SimulateFlags): Promi
   const target = findTarget(ctx, flags, ingressFlags.length > 0);
   const ingress = ingressUrls(ingressFlags, target?.dev?.regions);
   const wanted = regionsOf(flags);
-  for (const r of wanted) if (!ingress[r]) throw new CliError('USAGE', `no ingress for region ${r}; known: ${Object.keys(ingress).join(', ')}`);
+  for (const r of wanted) if (!ingress[r]) throw new CliError('E_USAGE', `no ingress for region ${r}; known: ${Object.keys(ingress).join(', ')}`);
   const regions = wanted.length ? wanted : Object.keys(ingress);
   const appSecret = flags.appSecret ?? target?.dev?.appSecret ?? ctx.env.WA_APP_SECRETS?.split(',')[0]?.trim();
-  if (!appSecret) throw new CliError('USAGE', 'wamesh simulate: --app-secret (or WA_APP_SECRETS) is needed without a dev mesh');
+  if (!appSecret) throw new CliError('E_USAGE', 'wamesh simulate: --app-secret (or WA_APP_SECRETS) is needed without a dev mesh');
   const shards = flags.shards ?? target?.dev?.shards ?? 16;
 
   const duration = flags.duration;
@@ -142,7 +142,7 @@ function findTarget(ctx: Context, flags: TargetFlags, optional: boolean): Target
   try {
     return resolveTarget(ctx, flags);
   } catch (err) {
-    if (optional && err instanceof CliError && err.code === 'NO_MESH') return undefined;
+    if (optional && err instanceof CliError && err.code === 'E_NO_MESH') return undefined;
     throw err;
   }
 }
@@ -157,14 +157,14 @@ function ingressUrls(flags: string[], dev: { region: string; ingressUrl: string 
       try {
         url = new URL(f.slice(eq + 1));
       } catch {
-        throw new CliError('USAGE', `--ingress wants region=url, got "${f}"`);
+        throw new CliError('E_USAGE', `--ingress wants region=url, got "${f}"`);
       }
-      if (eq < 1) throw new CliError('USAGE', `--ingress wants region=url, got "${f}"`);
+      if (eq < 1) throw new CliError('E_USAGE', `--ingress wants region=url, got "${f}"`);
       if (url.pathname === '/' || url.pathname === '') url.pathname = '/webhook';
       out[f.slice(0, eq)] = url.toString();
     }
     return out;
   }
-  if (!dev) throw new CliError('NO_MESH', 'wamesh simulate: no dev mesh running; start `pnpm wamesh dev` or pass --ingress region=url');
+  if (!dev) throw new CliError('E_NO_MESH', 'wamesh simulate: no dev mesh running; start `pnpm wamesh dev` or pass --ingress region=url');
   return Object.fromEntries(dev.map((r) => [r.region, r.ingressUrl]));
 }

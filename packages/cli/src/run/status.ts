@@ -11,7 +11,7 @@ export async function statusCommand(ctx: Context, wamid: string, flags: ReadFlag
   const { store, close } = await openStore(ctx, resolveTarget(ctx, flags));
   try {
     const doc = await store.getMessage(wamid);
-    if (!doc) throw new CliError('NOT_FOUND', `no message ${wamid} in the store`);
+    if (!doc) throw new CliError('E_NOT_FOUND', `no message ${wamid} in the store`);
     // The JSON is the stored document plus the merged fields (core's messageView).
     if (flags.json) ctx.io.out(JSON.stringify(messageView(doc), null, 2));
     else for (const line of formatMessage(doc, ctx.style())) ctx.io.out(line);
@@ -25,7 +25,7 @@ export async function conversationCommand(ctx: Context, phoneNumberId: string, w
   const { store, close } = await openStore(ctx, resolveTarget(ctx, flags));
   try {
     const doc = await store.getConversation(phoneNumberId, waId);
-    if (!doc) throw new CliError('NOT_FOUND', `no conversation ${phoneNumberId} / ${waId} in the store`);
+    if (!doc) throw new CliError('E_NOT_FOUND', `no conversation ${phoneNumberId} / ${waId} in the store`);
     if (flags.json) ctx.io.out(JSON.stringify(doc, null, 2));
     else for (const line of formatConversation(doc, ctx.style())) ctx.io.out(line);
     return 0;
