@@ -20,9 +20,13 @@ export interface SignedBody {
 const PRICING = { billable: true, pricing_model: 'CBP', category: 'utility', type: 'regular' };
 const SLOT = '@@I@@';
 
-function statusSpec(tag: string, j: number): StatusSpec {
+/** The wamid of status j of body `i` (base 36, or the template's slot) of a run. */
+export const benchWamid = (runId: string, i: string, j: number): string => `wamid.HBgLNDkxNzAwMDAwMDAwFQIAERgSQk${runId}${i}x${j}AA==`;
+
+function statusSpec(runId: string, j: number): StatusSpec {
+  const tag = `${runId}${SLOT}`;
   return {
-    id: `wamid.HBgLNDkxNzAwMDAwMDAwFQIAERgSQk${tag}x${j}AA==`,
+    id: benchWamid(runId, SLOT, j),
     status: 'delivered',
     timestamp: 1_760_000_000,
     recipientId: '491701234567',
@@ -35,7 +39,7 @@ function statusSpec(tag: string, j: number): StatusSpec {
 /** Body i of a run: the template with i (base 36) in every id. */
 export function bodyFactory(spec: BodySpec): (i: number) => SignedBody {
   const statuses: StatusSpec[] = [];
-  for (let j = 0; j < spec.eventsPerRequest; j++) statuses.push(statusSpec(`${spec.runId}${SLOT}`, j));
+  for (let j = 0; j < spec.eventsPerRequest; j++) statuses.push(statusSpec(spec.runId, j));
   const template = JSON.stringify(
     buildWebhook([{ wabaId: '102290129340398', changes: [{ phoneNumberId: '106540352242922', statuses }] }]),
   );

@@ -12,6 +12,8 @@ export interface LoadOptions {
   runId: string;
   eventsPerRequest: number;
   secret: string;
+  /** Paced only: list the requests answered 200 (LoadResult.accepted). */
+  reportAccepted?: boolean;
 }
 
 export interface LoadResult {
@@ -23,6 +25,12 @@ export interface LoadResult {
   errors: number;
   /** CPU this load generator spent in the measured part (µs): what the shared machine gave it. */
   cpuMicros: number;
+  /** Paced only: measured requests answered 200 and 503, the p99 of the 200s alone (ms). */
+  ok?: number;
+  status503?: number;
+  okP99?: number;
+  /** Paced with reportAccepted: ranks of the bodies answered 200 (body i of the run), warm-up included. */
+  accepted?: number[];
 }
 
 /** The line printed as the measured part begins. */

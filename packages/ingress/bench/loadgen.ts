@@ -29,7 +29,8 @@ const measuring = () => {
 };
 let result: Omit<LoadResult, 'cpuMicros'>;
 if (opts.rate) {
-  result = await paced({ ...opts, rate: opts.rate, next: request, onMeasureStart: measuring });
+  const { accepted, ...figures } = await paced({ ...opts, rate: opts.rate, next: request, onMeasureStart: measuring });
+  result = opts.reportAccepted ? { ...figures, accepted } : figures;
 } else {
   const run = (duration: number) =>
     autocannon({

@@ -30,6 +30,12 @@ export function cpuMicrosOf(pid: number): number {
   }
 }
 
+/** A sample with the load generator's own result and the run id its bodies were made with. */
+export interface Measured extends Sample {
+  load: LoadResult;
+  runId: string;
+}
+
 export interface HttpMeterOptions {
   natsPid: number;
   connections: number;
@@ -47,11 +53,18 @@ export function httpMeter(opts: HttpMeterOptions) {
   const lastRps = new Map<string, number>();
 
   /** Warm-up (if asked), then the measured run; at `rate` req/s (paced) or as fast as answered. */
-  return function measure(name: string, server: { url: string; pid: number }, warmup: boolean, rate?: number): Promise<Sample> {
+  return function measure(
+    name: string,
+    server: { url: string; pid: number },
+    warmup: boolean,
+    rate?: number,
+    extra?: Pick<LoadOptions, 'connections' | 'reportAccepted'>,
+  ): Promise<Measured> {
     const { url } = server;
     const options: LoadOptions = {
       url,
       connections: opts.connections,
+      ...extra,
       warmupSec: warmup ? opts.warmupSec : 0,
       durationSec: opts.durationSec,
       rate,
@@ -90,6 +103,8 @@ export function httpMeter(opts: HttpMeterOptions) {
           cpu: usage.server / events,
           natsCpu: usage.nats / events,
           loadCpu: r.cpuMicros / events,
+          load: r,
+          runId: options.runId,
         });
       });
     });

@@ -44,6 +44,12 @@ describe('paced load', () => {
     expect(measuring).toBe(1);
     expect(r.non2xx).toBe(10); // of requests 50–149 (the warm-up's 5 are not in the figures)
     expect(r.errors).toBe(0);
+    expect(r.status503).toBe(10);
+    expect(r.ok).toBe(90);
+    // Every 200, warm-up included, by the rank of its body in this run (bodies carry a running i).
+    const i0 = Math.min(...bodies.map((b) => JSON.parse(b).i));
+    const answered200 = bodies.filter((_, n) => n % 10 !== 9).map((b) => JSON.parse(b).i - i0);
+    expect(r.accepted.sort((x, y) => x - y)).toEqual(answered200.sort((x, y) => x - y));
   });
 
   it('counts an answer it cannot frame (no content-length) as an error and carries on', async () => {
@@ -63,5 +69,6 @@ describe('paced load', () => {
     // A closed-loop client would record one slow sample; here over a quarter of them are slow.
     expect(r.p50).toBeLessThan(r.max);
     expect(r.p99).toBeGreaterThan(250);
+    expect(r.okP99).toBe(r.p99);
   });
 });

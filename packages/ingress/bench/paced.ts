@@ -34,11 +34,20 @@ export interface PacedResult {
   max: number;
   non2xx: number;
   errors: number;
+  /** Of the measured requests: answered 200, and answered 503 (shed or unavailable). */
+  ok: number;
+  status503: number;
+  /** p99 of the measured requests answered 200 alone. */
+  okP99: number;
+  /** Every request answered 200, warm-up included, by its rank among the calls to next(). */
+  accepted: number[];
 }
 
 interface Pending {
   due: number;
   recorded: boolean;
+  /** Rank of its body among the calls to next(); set when sent. */
+  index: number;
 }
 
 export async function paced(opts: PacedOptions): Promise<PacedResult> {
@@ -47,6 +56,10 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
   const warmup = Math.round(opts.rate * opts.warmupSec);
   const total = warmup + Math.round(opts.rate * opts.durationSec);
   const latencies: number[] = [];
+  const okLatencies: number[] = [];
+  const accepted: number[] = [];
+  let status503 = 0;
+  let bodies = 0;
   let non2xx = 0;
   let errors = 0;
   let sent = 0;
@@ -67,10 +80,14 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
     return `${head}\r\n${body}`;
   };
   const complete = (p: Pending, status: number) => {
+    if (status === 200) accepted.push(p.index);
     if (p.recorded) {
+      const latency = performance.now() - p.due;
       if (status === 0) errors++;
       else if (status !== 200) non2xx++;
-      latencies.push(performance.now() - p.due);
+      if (status === 200) okLatencies.push(latency);
+      if (status === 503) status503++;
+      latencies.push(latency);
     }
     if (++done === total) finished();
   };
@@ -90,11 +107,16 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
         const lost = this.inFlight;
         this.inFlight = undefined;
         if (lost) complete(lost, 0);
-        if (done < total) conns[conns.indexOf(this)] = new Conn();
+        if (done < total) {
+          conns[conns.indexOf(this)] = new Conn();
+          // Requests may be waiting with every schedule tick already past.
+          dispatch();
+        }
       });
       idle.push(this);
     }
     send(p: Pending) {
+      p.index = bodies++;
       this.inFlight = p;
       this.socket.write(request());
     }
@@ -132,7 +154,7 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
         measureStart = now;
         opts.onMeasureStart?.();
       }
-      queue.push({ due: start + sent * interval, recorded: sent >= warmup });
+      queue.push({ due: start + sent * interval, recorded: sent >= warmup, index: -1 });
       sent++;
     }
     dispatch();
@@ -144,7 +166,9 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
   for (const c of conns) c.close();
 
   latencies.sort((x, y) => x - y);
+  okLatencies.sort((x, y) => x - y);
   const n = latencies.length;
   const at = (p: number) => percentile(latencies, p);
-  return { requests: n, rps: n / seconds, p50: at(50), p99: at(99), max: at(100), non2xx, errors };
+  const ok = okLatencies.length;
+  return { requests: n, rps: n / seconds, p50: at(50), p99: at(99), max: at(100), non2xx, errors, ok, status503, okP99: percentile(okLatencies, 99), accepted };
 }

@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import type { Publisher } from '@wamesh/bus';
 import { context, type Logger, type Metrics, requestContext } from '@wamesh/telemetry';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
-import type { IngressConfig } from './env.ts';
-import { errorBody, IngressError } from './errors.ts';
+import { DEFAULT_MAX_IN_FLIGHT, type IngressConfig } from './env.ts';
+import { IngressError, sendError } from './errors.ts';
 import { ingressMetrics } from './metrics.ts';
 import { probeRoutes, type ReadinessProbe } from './probes.ts';
 import { createEventPublisher } from './publish.ts';
+import { shedLoad } from './shed.ts';
 import { webhookRoutes } from './webhook.ts';
 
 declare module 'fastify' {
@@ -17,10 +18,8 @@ declare module 'fastify' {
   }
 }
 
-export type IngressAppConfig = Pick<
-  IngressConfig,
-  'region' | 'shards' | 'appSecrets' | 'verifyToken' | 'bodyLimitBytes'
->;
+export type IngressAppConfig = Pick<IngressConfig, 'region' | 'shards' | 'appSecrets' | 'verifyToken' | 'bodyLimitBytes'> &
+  Partial<Pick<IngressConfig, 'maxInFlight'>>;
 
 export interface IngressDeps {
   config: IngressAppConfig;
@@ -82,15 +81,15 @@ export function buildApp(deps: IngressDeps): FastifyInstance {
         request.log.warn({ code: e.code }, e.message);
       }
     });
-    if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
-    return reply.code(e.statusCode).type('application/json').send(JSON.stringify(errorBody(e)));
+    return sendError(reply, e);
   });
 
   app.setNotFoundHandler((request, reply) => {
     request.waErrorCode = 'NOT_FOUND';
-    return reply.code(404).type('application/json').send(JSON.stringify(errorBody(new IngressError('NOT_FOUND'))));
+    return sendError(reply, new IngressError('NOT_FOUND'));
   });
 
+  shedLoad(app, { maxInFlight: config.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, routes: ['POST /webhook'], retryAfterSeconds: 1 });
   app.register(probeRoutes, { readiness: deps.readiness, metrics: deps.metrics, closing: () => closing });
   app.register(webhookRoutes, {
     appSecrets: config.appSecrets,

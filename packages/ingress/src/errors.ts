@@ -1,5 +1,6 @@
 // One catalogue: every error the ingress answers with, its stable code and HTTP status.
 // Bodies are `{ error: { code, message } }`, short and free of secrets and payloads.
+import type { FastifyReply } from 'fastify';
 
 export const INGRESS_ERRORS = {
   SIGNATURE_MISSING: { status: 401, message: 'X-Hub-Signature-256 header is missing' },
@@ -15,6 +16,7 @@ export const INGRESS_ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed' },
   PUBLISH_UNAVAILABLE: { status: 503, message: 'events could not be stored now; retry later' },
   PUBLISH_FAILED: { status: 500, message: 'events were refused by the stream' },
+  OVERLOADED: { status: 503, message: 'too many webhooks in flight; retry later' },
   NOT_READY: { status: 503, message: 'not ready' },
   SHUTTING_DOWN: { status: 503, message: 'shutting down; retry later' },
   INTERNAL: { status: 500, message: 'internal error' },
@@ -45,4 +47,10 @@ export interface ErrorBody {
 
 export function errorBody(err: IngressError): ErrorBody {
   return { error: { code: err.code, message: err.message } };
+}
+
+/** Answers with the error: its status, Retry-After when it has one, its JSON body. */
+export function sendError(reply: FastifyReply, err: IngressError): FastifyReply {
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+  return reply.code(err.statusCode).type('application/json').send(JSON.stringify(errorBody(err)));
 }

@@ -20,6 +20,8 @@ export interface FixtureOptions {
   shards?: number;
   bodyLimitBytes?: number;
   publishTimeoutMs?: number;
+  /** MAX_IN_FLIGHT (default the ingress's). */
+  maxInFlight?: number;
   /** Provision the region's streams (default true). */
   provision?: boolean;
   logLevel?: string;
@@ -75,6 +77,7 @@ export async function startIngress(mesh: NatsMesh, opts: FixtureOptions = {}): P
       appSecrets: [OLD_SECRET, SECRET],
       verifyToken: VERIFY_TOKEN,
       bodyLimitBytes: opts.bodyLimitBytes ?? 1_048_576,
+      ...(opts.maxInFlight === undefined ? {} : { maxInFlight: opts.maxInFlight }),
     },
     publisher: createPublisher(nc, { timeoutMs: opts.publishTimeoutMs ?? 5_000 }),
     readiness: natsReadiness(nc, stream, 1_000),

@@ -15,13 +15,20 @@ export interface ServerSpec {
   /** Directory holding this server's config file and JetStream store. */
   dir: string;
   /** JetStream limits; false disables JetStream. */
-  jetstream: { maxMemory: number; maxFile: number } | false;
+  jetstream: JetStreamSpec | false;
   cluster?: { name: string; port: number; routes: string[] };
   gateway?: { name: string; port: number; gateways: { name: string; urls: string[] }[] };
   auth?: ServerAuth;
   /** Write the server log here instead of stderr (a persistent dev mesh wants files). */
   logFile?: string;
   debug?: boolean;
+}
+
+export interface JetStreamSpec {
+  maxMemory: number;
+  maxFile: number;
+  /** `sync_interval` (nats-server 2.10+; 2.9 refuses the config): `always` fsyncs each write before its ack. */
+  syncInterval?: string;
 }
 
 export type ServerAuth = { user: string; pass: string } | { token: string };
@@ -48,8 +55,9 @@ export function renderServerConfig(spec: ServerSpec): string {
       `  store_dir: ${q(storeDir(spec))}`,
       `  max_memory_store: ${spec.jetstream.maxMemory}`,
       `  max_file_store: ${spec.jetstream.maxFile}`,
-      '}',
     );
+    if (spec.jetstream.syncInterval) out.push(`  sync_interval: ${q(spec.jetstream.syncInterval)}`);
+    out.push('}');
   }
   if (spec.auth) {
     out.push('authorization {');
@@ -90,7 +98,7 @@ export interface MeshPlanOptions {
    * Without it, free ports are picked.
    */
   basePort?: number;
-  jetstream?: { maxMemory: number; maxFile: number } | false;
+  jetstream?: JetStreamSpec | false;
   auth?: ServerAuth;
   /** Log to <server dir>/nats.log instead of stderr. */
   logToFile?: boolean;
