@@ -29,13 +29,6 @@ afterAll(async () => {
   await local?.abandon();
 });
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10 * TTL): Promise<void> {
-  const start = performance.now();
-  while (!cond()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('leases - SIGKILL', () => {
   it('leases - a replica killed with SIGKILL has its shards taken over within 2 × TTL, never earlier than its fence', async () => {
@@ -51,7 +44,7 @@ describe('leases - SIGKILL', () => {
       else if (e.event === 'acquire') childOwned.add(e.shard);
       else if (e.event === 'release') childOwned.delete(e.shard);
     });
-    await until('child started', () => ready);
+    await expect.poll(() => ready, { timeout: 10 * TTL, interval: 20, message: 'child started' }).toBe(true);
 
     local = createShardLeases({
       nc,
@@ -69,7 +62,7 @@ describe('leases - SIGKILL', () => {
       },
     });
     await local.start();
-    await until('8/8 between the processes', () => childOwned.size === 8 && local!.owned().length === 8);
+    await expect.poll(() => childOwned.size === 8 && local!.owned().length === 8, { timeout: 10 * TTL, interval: 20, message: '8/8 between the processes' }).toBe(true);
     const victim = [...childOwned];
     expect(new Set([...victim, ...local.owned()]).size).toBe(SHARDS);
 
@@ -78,7 +71,7 @@ describe('leases - SIGKILL', () => {
     await new Promise((r) => child!.once('exit', r));
     childOwned.clear();
 
-    await until('the survivor holds every shard', () => local!.owned().length === SHARDS, 4 * TTL);
+    await expect.poll(() => local!.owned().length, { timeout: 4 * TTL, interval: 20, message: 'the survivor holds every shard' }).toBe(SHARDS);
     const after = victim.map((s) => taken.get(s)! - killedAt);
     const slowest = Math.max(...after);
     expect(slowest, `slowest takeover ${Math.round(slowest)} ms`).toBeLessThan(2 * TTL);

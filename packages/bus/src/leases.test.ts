@@ -87,14 +87,6 @@ function member(region: string, ledger: Ledger, id: string, conn = nc): ShardLea
   return m;
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10 * TTL): Promise<number> {
-  const start = performance.now();
-  while (!cond()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return performance.now() - start;
-}
 
 /** Every shard held by exactly one of `ms`, and each holds its fair share. */
 function steady(ms: ShardLeases[]): boolean {
@@ -121,18 +113,20 @@ describe('leases - ownership on a real server', () => {
     const ledger = new Ledger();
     const a = member(region, ledger, 'a');
     await a.start();
-    await until('a owns every shard', () => steady([a]));
+    await expect.poll(() => steady([a]), { timeout: 10 * TTL, interval: 20, message: 'a owns every shard' }).toBe(true);
 
     const b = member(region, ledger, 'b');
     const c = member(region, ledger, 'c');
     await Promise.all([b.start(), c.start()]);
-    await until('three replicas share 6/5/5', () => steady([a, b, c]));
+    await expect.poll(() => steady([a, b, c]), { timeout: 10 * TTL, interval: 20, message: 'three replicas share 6/5/5' }).toBe(true);
     expect([a, b, c].map((m) => m.owned().length)).toEqual([6, 5, 5]);
 
     // Graceful scale-down: c drains and deletes its leases, the others claim them at once.
     const handOver = performance.now();
     await c.stop();
-    const took = (await until('two replicas share 8/8', () => steady([a, b]))) + (performance.now() - handOver);
+    const polling = performance.now();
+    await expect.poll(() => steady([a, b]), { timeout: 10 * TTL, interval: 20, message: 'two replicas share 8/8' }).toBe(true);
+    const took = performance.now() - polling + (performance.now() - handOver);
     expect(c.owned()).toEqual([]);
     expect(took, 'a graceful hand-over does not wait for the TTL').toBeLessThan(TTL);
     for (let s = 0; s < SHARDS; s++) expect(ledger.current(s)).toHaveLength(1);
@@ -146,12 +140,14 @@ describe('leases - ownership on a real server', () => {
     const a = member(region, ledger, 'a');
     const b = member(region, ledger, 'b');
     await Promise.all([a.start(), b.start()]);
-    await until('8/8', () => steady([a, b]));
+    await expect.poll(() => steady([a, b]), { timeout: 10 * TTL, interval: 20, message: '8/8' }).toBe(true);
 
     const crashed = performance.now();
     await b.abandon();
     ledger.crash('b');
-    const took = await until('a owns all 16', () => a.owned().length === SHARDS);
+    const polling = performance.now();
+    await expect.poll(() => a.owned().length, { timeout: 10 * TTL, interval: 20, message: 'a owns all 16' }).toBe(SHARDS);
+    const took = performance.now() - polling;
     const elapsed = performance.now() - crashed;
     expect(took).toBeLessThanOrEqual(elapsed);
     expect(elapsed, `takeover took ${Math.round(elapsed)} ms`).toBeLessThan(2 * TTL);
@@ -169,13 +165,13 @@ describe('leases - ownership on a real server', () => {
     const bConn = await nats().connect();
     const b = member(region, ledger, 'b', bConn);
     await Promise.all([a.start(), b.start()]);
-    await until('8/8', () => steady([a, b]));
+    await expect.poll(() => steady([a, b]), { timeout: 10 * TTL, interval: 20, message: '8/8' }).toBe(true);
     const bShards = b.owned();
 
     // b keeps "fetching" (its runner is alive) but can no longer renew.
     await bConn.close();
-    await until('a owns all 16', () => a.owned().length === SHARDS);
-    await until('b fenced every shard', () => b.owned().length === 0);
+    await expect.poll(() => a.owned().length, { timeout: 10 * TTL, interval: 20, message: 'a owns all 16' }).toBe(SHARDS);
+    await expect.poll(() => b.owned().length, { timeout: 10 * TTL, interval: 20, message: 'b fenced every shard' }).toBe(0);
     for (const s of bShards) {
       const lost = ledger.intervals.findLast((i) => i.member === 'b' && i.shard === s)!;
       const taken = ledger.intervals.find((i) => i.member === 'a' && i.shard === s && i.from > lost.from)!;
@@ -190,14 +186,14 @@ describe('leases - ownership on a real server', () => {
     const ledger = new Ledger();
     const a = member(region, ledger, 'a');
     await a.start();
-    await until('a owns every shard', () => steady([a]));
+    await expect.poll(() => steady([a]), { timeout: 10 * TTL, interval: 20, message: 'a owns every shard' }).toBe(true);
     const kv = await new Kvm(nc).open(leaseBucketName(region));
     await kv.put('shard.3', JSON.stringify({ owner: 'operator' }));
-    await until('a stopped fetching shard 3', () => ledger.current(3).length === 0, TTL);
+    await expect.poll(() => ledger.current(3).length, { timeout: TTL, interval: 20, message: 'a stopped fetching shard 3' }).toBe(0);
     expect(a.owned()).not.toContain(3);
     expect(ledger.intervals.find((i) => i.shard === 3)?.reason).toBe('lost');
     // The foreign value is never renewed: after a TTL it is claimed back.
-    await until('a owns shard 3 again', () => a.owned().includes(3), 3 * TTL);
+    await expect.poll(() => a.owned().includes(3), { timeout: 3 * TTL, interval: 20, message: 'a owns shard 3 again' }).toBe(true);
     ledger.expectExclusive();
   });
 });

@@ -81,13 +81,6 @@ function runner(handler: BatchHandler, extra: Partial<ShardRunnerOptions> = {}):
   return r;
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function consumerState(shard: number): Promise<{ pending: number; ackPending: number }> {
   const info = await jsm.consumers.info(streamNames(region).input, `shard-${shard}`);
@@ -115,12 +108,12 @@ describe('shard-runner', () => {
     r.start(0);
     r.start(1);
     expect(r.owned()).toEqual([0, 1]);
-    await until('all handled', () => (seen.get(0)?.length ?? 0) === 30 && (seen.get(1)?.length ?? 0) === 20);
+    await expect.poll(() => (seen.get(0)?.length ?? 0) === 30 && (seen.get(1)?.length ?? 0) === 20, { timeout: 15_000, interval: 25, message: 'all handled' }).toBe(true);
     expect(seen.get(0)).toEqual([...Array(30).keys()]);
     expect(seen.get(1)).toEqual([...Array(20).keys()]);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(8);
     expect(sizes.some((s) => s > 1)).toBe(true);
-    await until('acks landed', async () => (await consumerState(0)).ackPending === 0 && (await consumerState(1)).ackPending === 0);
+    await expect.poll(async () => (await consumerState(0)).ackPending === 0 && (await consumerState(1)).ackPending === 0, { timeout: 15_000, interval: 25, message: 'acks landed' }).toBe(true);
     expect(await consumerState(0)).toEqual({ pending: 0, ackPending: 0 });
   });
 
@@ -137,7 +130,7 @@ describe('shard-runner', () => {
     );
     r.start(0);
     const dead = streamNames(region).dead;
-    await until('dead-lettered', async () => (await jsm.streams.info(dead)).state.messages === 1);
+    await expect.poll(async () => (await jsm.streams.info(dead)).state.messages, { timeout: 15_000, interval: 25, message: 'dead-lettered' }).toBe(1);
     expect(deliveries.get(1)).toEqual([1, 2, 3]);
     expect(deliveries.get(0)).toEqual([1]);
     const copy = (await jsm.streams.getMessage(dead, { seq: 1 }))!;
@@ -148,7 +141,7 @@ describe('shard-runner', () => {
     expect(copy.header.get('traceparent')).toMatch(/^00-/);
     expect(copy.json()).toEqual({ i: 1, shard: 0 });
     // termed: nothing left to redeliver
-    await until('settled', async () => (await consumerState(0)).ackPending === 0);
+    await expect.poll(async () => (await consumerState(0)).ackPending, { timeout: 15_000, interval: 25, message: 'settled' }).toBe(0);
     await new Promise((res) => setTimeout(res, 300));
     expect(deliveries.get(1)).toHaveLength(3);
   });
@@ -165,12 +158,12 @@ describe('shard-runner', () => {
     );
     r.start(1);
     const dead = streamNames(region).dead;
-    await until('dead-lettered', async () => (await jsm.streams.info(dead)).state.messages === 1);
+    await expect.poll(async () => (await jsm.streams.info(dead)).state.messages, { timeout: 15_000, interval: 25, message: 'dead-lettered' }).toBe(1);
     const copy = (await jsm.streams.getMessage(dead, { seq: 1 }))!;
     expect(copy.subject).toBe(`wadlq.${region}.1`);
     expect(copy.header.get('Wa-Dead-Reason')).toBe('invalid event: kind required');
     expect(copy.header.get('Wa-Dead-Subject')).toBe(`wa.${region}.msg.1`);
-    await until('settled', async () => (await consumerState(1)).ackPending === 0);
+    await expect.poll(async () => (await consumerState(1)).ackPending, { timeout: 15_000, interval: 25, message: 'settled' }).toBe(0);
     expect(handled).toEqual([0, 1]);
   });
 
@@ -187,7 +180,7 @@ describe('shard-runner', () => {
       },
     });
     r.start(0);
-    await until('retried', () => attempts >= 2);
+    await expect.poll(() => attempts, { timeout: 15_000, interval: 25, message: 'retried' }).toBeGreaterThanOrEqual(2);
     await r.stop(0);
     // still there, waiting for redelivery
     expect((await consumerState(0)).ackPending + (await consumerState(0)).pending).toBe(1);
@@ -205,7 +198,7 @@ describe('shard-runner', () => {
       return batch.map(() => ({ kind: 'ok' }));
     });
     r.start(0);
-    await until('redelivered and acked', () => acked.length === 4);
+    await expect.poll(() => acked.length, { timeout: 15_000, interval: 25, message: 'redelivered and acked' }).toBe(4);
     expect(acked.sort()).toEqual([0, 1, 2, 3]);
     expect(quiet.errors.length).toBeGreaterThan(0);
   });
@@ -226,7 +219,7 @@ describe('shard-runner', () => {
       return batch.map(() => ({ kind: 'ok' }));
     });
     r.start(0);
-    await until('in handler', () => inHandler);
+    await expect.poll(() => inHandler, { timeout: 15_000, interval: 25, message: 'in handler' }).toBe(true);
     const stopped = r.stop(0);
     expect(r.owned()).toEqual([]);
     let done = false;
@@ -245,7 +238,7 @@ describe('shard-runner', () => {
     await new Promise((res) => setTimeout(res, 300));
     expect(handled.length).toBe(afterStop);
     r.start(0);
-    await until('rest handled', () => handled.length === 8);
+    await expect.poll(() => handled.length, { timeout: 15_000, interval: 25, message: 'rest handled' }).toBe(8);
     expect(handled).toEqual([...Array(8).keys()]);
   });
 
@@ -263,7 +256,7 @@ describe('shard-runner', () => {
       return batch.map(() => ({ kind: 'ok' }));
     });
     r.start(0);
-    await until('acked', async () => deliveries.length === 3 && (await consumerState(0)).ackPending === 0);
+    await expect.poll(async () => deliveries.length === 3 && (await consumerState(0)).ackPending === 0, { timeout: 15_000, interval: 25, message: 'acked' }).toBe(true);
     expect(deliveries).toEqual([1, 1, 1]);
   });
 
@@ -277,9 +270,9 @@ describe('shard-runner', () => {
       return batch.map(() => ({ kind: 'ok' }));
     });
     r.start(0);
-    await until('errors logged', () => quiet.errors.length >= before + 2);
+    await expect.poll(() => quiet.errors.length, { timeout: 15_000, interval: 25, message: 'errors logged' }).toBeGreaterThanOrEqual(before + 2);
     await addConsumer(0);
-    await until('handled', () => handled.length === 2);
+    await expect.poll(() => handled.length, { timeout: 15_000, interval: 25, message: 'handled' }).toBe(2);
   });
 
   it('shard-runner - start/stop individual shards; owned() and lag() follow', async () => {
@@ -297,10 +290,10 @@ describe('shard-runner', () => {
     r.start(1);
     r.start(1); // idempotent
     expect(r.owned()).toEqual([1]);
-    await until('lag visible', async () => (await r.lag()).get(1) === 12);
+    await expect.poll(async () => (await r.lag()).get(1), { timeout: 15_000, interval: 25, message: 'lag visible' }).toBe(12);
     expect([...(await r.lag()).keys()]).toEqual([1]);
     release();
-    await until('drained', async () => (await r.lag()).get(1) === 0);
+    await expect.poll(async () => (await r.lag()).get(1), { timeout: 15_000, interval: 25, message: 'drained' }).toBe(0);
     r.start(0);
     expect(r.owned()).toEqual([0, 1]);
     await r.stop(1);

@@ -26,7 +26,6 @@ import {
   referenceState,
   startTestWorker,
   type TestWorker,
-  until,
   WABA,
 } from './testkit.ts';
 
@@ -85,7 +84,7 @@ const inbound = (id: string, from: string, timestamp: number, text = 'hi'): Chan
 });
 
 async function settled(wamids: string[], count: number): Promise<void> {
-  await until(`${count} events logged`, async () => (await loggedEvents(consumer.store, wamids)).length === count);
+  await expect.poll(async () => (await loggedEvents(consumer.store, wamids)).length, { message: `${count} events logged` }).toBe(count);
 }
 
 describe('ingress + consumer + kv', () => {

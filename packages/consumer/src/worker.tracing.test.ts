@@ -14,7 +14,7 @@ import {
   traceHeadersOf,
 } from '@wamesh/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggedEvents, provisionRegion, publishAll, statusEnvelope, startTestWorker, until } from './testkit.ts';
+import { loggedEvents, provisionRegion, publishAll, statusEnvelope, startTestWorker } from './testkit.ts';
 
 const SHARDS = 2;
 const T = 1_760_000_000;
@@ -48,9 +48,9 @@ describe('worker tracing', () => {
     await publishAll(nc, [read]);
     const w = await startTestWorker({ nc, region, shards: SHARDS, prefix: 'traced' });
     try {
-      await until('read logged', async () => (await loggedEvents(w.store, [wamid])).length === 1);
+      await expect.poll(async () => (await loggedEvents(w.store, [wamid])).length, { message: 'read logged' }).toBe(1);
       await publishAll(nc, [delivered]);
-      await until('delivered logged', async () => (await loggedEvents(w.store, [wamid])).length === 2);
+      await expect.poll(async () => (await loggedEvents(w.store, [wamid])).length, { message: 'delivered logged' }).toBe(2);
       await w.stop();
       const spans = (await telemetry.spans()).filter((s) => s.kind === SpanKind.CONSUMER);
       expect(spans).toHaveLength(2);
