@@ -14,7 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchHandler } from './handler.ts';
 import { consumerMetrics } from './metrics.ts';
 import { createOutputPublisher, type OutputPublisher } from './outputs.ts';
-import { BUSINESS, inboundEnvelope, provisionRegion, publishAll, quietLogger, until } from './testkit.ts';
+import { BUSINESS, inboundEnvelope, provisionRegion, publishAll, quietLogger } from './testkit.ts';
 
 const SHARDS = 2;
 const T = 1_760_000_000;
@@ -115,12 +115,12 @@ describe('batch handler repairs', () => {
     const e = inboundEnvelope({ id: 'wamid.h.1', from: '491700001', timestamp: T }, SHARDS, { region });
     await publishAll(nc, [e]);
     runner.start(e.event.shard);
-    await until('logged', async () => (await store.timeline('wamid.h.1')).length === 1);
+    await expect.poll(async () => (await store.timeline('wamid.h.1')).length, { message: 'logged' }).toBe(1);
     expect(wrapped!.calls).toBe(2);
     const [entry] = await store.timeline('wamid.h.1');
     expect(entry).toMatchObject({ eventId: e.event.id, outcome: 'applied' });
     expect(await store.getConversation(BUSINESS, '491700001')).toMatchObject({ last: { eventId: e.event.id } });
-    await until('published', async () => (await outputsOf(region)).length === 1);
+    await expect.poll(async () => (await outputsOf(region)).length, { message: 'published' }).toBe(1);
     expect(await outputsOf(region)).toEqual([{ subject: `waout.${region}.ordered.${e.event.shard}`, id: e.event.id, outcome: 'applied' }]);
   });
 
@@ -137,7 +137,7 @@ describe('batch handler repairs', () => {
     const older = inboundEnvelope({ id: 'wamid.h.old', from, timestamp: T }, SHARDS, { region });
     await publishAll(nc, [newer, older]);
     runner.start(newer.event.shard);
-    await until('published', async () => (await outputsOf(region)).length === 2);
+    await expect.poll(async () => (await outputsOf(region)).length, { message: 'published' }).toBe(2);
     expect(wrapped!.calls).toBeGreaterThanOrEqual(2);
     // The repair may redeliver them in separate batches, so their relative order is free here.
     const out = await outputsOf(region);
@@ -172,7 +172,7 @@ describe('batch handler repairs', () => {
       headers,
     });
     runner.start(e.event.shard);
-    await until('published', async () => (await outputsOf(region)).length === 1);
+    await expect.poll(async () => (await outputsOf(region)).length, { message: 'published' }).toBe(1);
     expect(await outputsOf(region)).toEqual([{ subject: `waout.${region}.ordered.${e.event.shard}`, id: e.event.id, outcome: 'applied' }]);
     expect(await store.timeline('wamid.h.replay')).toHaveLength(1);
   });
