@@ -12,7 +12,8 @@ import { startSuperCluster } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Not dependencies of the root package: loaded from their sources (as test/deploy does).
-import { runCli, type TraceReport } from '../../packages/cli/src/index.ts';
+import { runCli } from '../../packages/cli/src/cli.ts';
+import type { TraceReport } from '../../packages/cli/src/view/trace.ts';
 import { captureIo } from '../../packages/cli/src/testing.ts';
 import {
   buildWebhook,

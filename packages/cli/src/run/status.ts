@@ -21,11 +21,11 @@ export async function statusCommand(ctx: Context, wamid: string, flags: ReadFlag
   }
 }
 
-export async function conversationCommand(ctx: Context, phoneNumberId: string, waId: string, flags: ReadFlags): Promise<number> {
+export async function conversationCommand(ctx: Context, phoneNumberId: string, user: string, flags: ReadFlags): Promise<number> {
   const { store, close } = await openStore(ctx, resolveTarget(ctx, flags));
   try {
-    const doc = await store.getConversation(phoneNumberId, waId);
-    if (!doc) throw new CliError('E_NOT_FOUND', `no conversation ${phoneNumberId} / ${waId} in the store`);
+    const doc = await store.getConversation(phoneNumberId, user);
+    if (!doc) throw new CliError('E_NOT_FOUND', `no conversation ${phoneNumberId} / ${user} in the store`);
     if (flags.json) ctx.io.out(JSON.stringify(doc, null, 2));
     else for (const line of formatConversation(doc, ctx.style())) ctx.io.out(line);
     return 0;
