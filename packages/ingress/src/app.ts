@@ -1,6 +1,7 @@
 // buildApp(deps): the ingress as a Fastify instance, everything it talks to passed in.
 import { randomBytes } from 'node:crypto';
 import type { Publisher } from '@wamesh/bus';
+import { type Split, splitWebhook } from '@wamesh/core';
 import { context, type Logger, type Metrics, requestContext } from '@wamesh/telemetry';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { DEFAULT_MAX_IN_FLIGHT, type IngressConfig } from './env.ts';
@@ -30,6 +31,8 @@ export interface IngressDeps {
   logger: Logger;
   /** The service's registry (createMetrics); the ingress registers its series on it. */
   metrics: Metrics;
+  /** Body → parts; core's splitWebhook unless a test runs an older parser. */
+  split?: (json: unknown, shards: number) => Split;
   /** Receive time source (epoch ms); tests pin it. */
   now?: () => number;
 }
@@ -96,6 +99,7 @@ export function buildApp(deps: IngressDeps): FastifyInstance {
     verifyToken: config.verifyToken,
     shards: config.shards,
     bodyLimitBytes: config.bodyLimitBytes,
+    split: deps.split ?? splitWebhook,
     metrics,
     now: deps.now ?? Date.now,
     events: createEventPublisher({

@@ -32,6 +32,7 @@ export const ingressEnvSchema = z.object({
   BODY_LIMIT_BYTES: envInt('BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
   PUBLISH_TIMEOUT_MS: envInt('PUBLISH_TIMEOUT_MS', 5000, 100, 120_000),
   MAX_IN_FLIGHT: envInt('MAX_IN_FLIGHT', DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000),
+  PUBLISH_DISCONNECTED_GRACE_MS: envInt('PUBLISH_DISCONNECTED_GRACE_MS', 1000, 0, 120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -50,6 +51,8 @@ export interface IngressConfig {
   publishTimeoutMs: number;
   /** Webhook requests open at once; more are answered 503 + Retry-After at once. */
   maxInFlight: number;
+  /** While NATS is known to be down, how long a request waits for a reconnect before its 503. */
+  disconnectedGraceMs: number;
   logLevel: string;
 }
 
@@ -71,6 +74,7 @@ export function loadIngressEnv(env: Record<string, string | undefined> = process
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     publishTimeoutMs: e.PUBLISH_TIMEOUT_MS,
     maxInFlight: e.MAX_IN_FLIGHT,
+    disconnectedGraceMs: e.PUBLISH_DISCONNECTED_GRACE_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -24,7 +24,7 @@ async function run(): Promise<void> {
   try {
     const app = buildApp({
       config,
-      publisher: createPublisher(nc, { timeoutMs: config.publishTimeoutMs }),
+      publisher: createPublisher(nc, { timeoutMs: config.publishTimeoutMs, disconnectedGraceMs: config.disconnectedGraceMs }),
       readiness: natsReadiness(nc, streamNames(config.region).input),
       logger,
       metrics: createMetrics({ service, region: config.region }),

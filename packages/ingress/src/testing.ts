@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connectNats, createPublisher, ensureTopology, regionTopology, silentLogger } from '@wamesh/bus';
-import { buildWebhook, type EntrySpec, signBody, streamNames } from '@wamesh/core';
+import { buildWebhook, type EntrySpec, type Split, signBody, streamNames } from '@wamesh/core';
 import type { NatsMesh } from '@wamesh/nats-harness';
 import { createLogger, createMetrics, type Metrics } from '@wamesh/telemetry';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -22,6 +22,9 @@ export interface FixtureOptions {
   publishTimeoutMs?: number;
   /** MAX_IN_FLIGHT (default the ingress's). */
   maxInFlight?: number;
+  disconnectedGraceMs?: number;
+  /** The body parser (default core's splitWebhook): a test runs an older one to fill the quarantine. */
+  split?: (json: unknown, shards: number) => Split;
   /** Provision the region's streams (default true). */
   provision?: boolean;
   logLevel?: string;
@@ -42,8 +45,11 @@ export interface IngressFixture {
   logText(): string;
   /** Signed POST /webhook through inject(). */
   post(body: string | Buffer, headers?: Record<string, string | string[]>): Promise<LightMyRequestResponse>;
-  /** Every message of the region's input stream, in order. */
-  messages(): Promise<StoredMsg[]>;
+  /** Every message of the region's input stream (or of the named stream), in order. */
+  messages(stream?: string): Promise<StoredMsg[]>;
+  /** The region's field events and quarantined bodies. */
+  fields(): Promise<StoredMsg[]>;
+  quarantined(): Promise<StoredMsg[]>;
   count(): Promise<number>;
   close(): Promise<void>;
 }
@@ -79,14 +85,28 @@ export async function startIngress(mesh: NatsMesh, opts: FixtureOptions = {}): P
       bodyLimitBytes: opts.bodyLimitBytes ?? 1_048_576,
       ...(opts.maxInFlight === undefined ? {} : { maxInFlight: opts.maxInFlight }),
     },
-    publisher: createPublisher(nc, { timeoutMs: opts.publishTimeoutMs ?? 5_000 }),
+    publisher: createPublisher(nc, {
+      timeoutMs: opts.publishTimeoutMs ?? 5_000,
+      disconnectedGraceMs: opts.disconnectedGraceMs ?? 1_000,
+    }),
     readiness: natsReadiness(nc, stream, 1_000),
     logger,
     metrics,
     now: opts.now ?? (() => RECEIVED_AT),
+    ...(opts.split ? { split: opts.split } : {}),
   });
   await app.ready();
   const jsm = await jetstreamManager(nc);
+  const names = streamNames(region);
+  async function allMessages(name: string): Promise<StoredMsg[]> {
+    const info = await jsm.streams.info(name);
+    const out: StoredMsg[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+      const m = await jsm.streams.getMessage(name, { seq }).catch(() => null);
+      if (m) out.push(m);
+    }
+    return out;
+  }
 
   return {
     app,
@@ -110,15 +130,9 @@ export async function startIngress(mesh: NatsMesh, opts: FixtureOptions = {}): P
         payload: body,
         headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(body, SECRET), ...headers },
       }),
-    async messages() {
-      const info = await jsm.streams.info(stream);
-      const out: StoredMsg[] = [];
-      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-        const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
-        if (m) out.push(m);
-      }
-      return out;
-    },
+    messages: (name = stream) => allMessages(name),
+    fields: () => allMessages(names.fields),
+    quarantined: () => allMessages(names.quarantine),
     async count() {
       return (await jsm.streams.info(stream)).state.messages;
     },

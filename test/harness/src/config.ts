@@ -105,7 +105,8 @@ export interface MeshPlanOptions {
   debug?: boolean;
 }
 
-const DEFAULT_JS = { maxMemory: 256 * 1024 * 1024, maxFile: 2 * 1024 * 1024 * 1024 };
+// A limit, not an allocation: each region's quarantine reserves its max bytes (512 MiB) against it.
+const DEFAULT_JS = { maxMemory: 256 * 1024 * 1024, maxFile: 16 * 1024 * 1024 * 1024 };
 
 /**
  * Server specs for a mesh. Names are `<cluster>-<i>`. On nats-server 2.9 a clustered
