@@ -26,6 +26,7 @@ describe('env - ingress configuration from the environment', () => {
       verifyToken: 'tok',
       bodyLimitBytes: 1_048_576,
       publishTimeoutMs: 5000,
+      disconnectedGraceMs: 1000,
       maxInFlight: 256,
       logLevel: 'info',
     });
@@ -54,6 +55,7 @@ describe('env - ingress configuration from the environment', () => {
     ['BODY_LIMIT_BYTES', { ...good, BODY_LIMIT_BYTES: '1MiB' }],
     ['PUBLISH_TIMEOUT_MS', { ...good, PUBLISH_TIMEOUT_MS: '-5' }],
     ['MAX_IN_FLIGHT', { ...good, MAX_IN_FLIGHT: '0' }],
+    ['PUBLISH_DISCONNECTED_GRACE_MS', { ...good, PUBLISH_DISCONNECTED_GRACE_MS: 'soon' }],
     ['NATS_URLS', { ...good, NATS_URLS: 'http://x' }],
     ['LOG_LEVEL', { ...good, LOG_LEVEL: 'loud' }],
   ])('a bad %s stops start-up naming it', (name, env) => {
