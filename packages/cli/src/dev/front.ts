@@ -4,6 +4,7 @@
 // order (ingress, consumers, NATS). Every process group the host starts is registered
 // here, so if the host dies this process reaps them; if this process dies, the host sees
 // its IPC channel close and stops everything itself.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CliError } from '../errors.ts';
@@ -18,8 +19,6 @@ export type HostMessage =
   | { type: 'group'; pgid: number; name: string }
   | { type: 'ungroup'; pgid: number }
   | { type: 'ready' };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runDev(cfg: DevConfig, io: Io): Promise<number> {
   const running = readDevState(cfg.home);

@@ -1,9 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { INGRESS_MAIN, INGRESS_NODE_FLAGS } from '@wamesh/ingress';
 import { repoRoot } from '../paths.ts';
 import type { ChildSpec } from './supervisor.ts';
 import { type DevConfig, logDir, type RegionPlan } from './plan.ts';
-
 
 function common(cfg: DevConfig, r: RegionPlan, natsUrl: string): Record<string, string> {
   return {
@@ -52,8 +52,6 @@ export function consumerSpec(cfg: DevConfig, r: RegionPlan, natsUrl: string): Ch
     logFile: join(logDir(cfg.home), `consumer-${r.region}.log`),
   };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function answers(url: string): Promise<number | undefined> {
   try {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
 import { CliError } from '../errors.ts';
 import { regionsOf } from '../options.ts';
@@ -11,8 +12,6 @@ import { formatTally, type Tally } from '../simulate/tally.ts';
 import { expectedState } from '../simulate/verify.ts';
 import { openStore, resolveTarget, type Target, type TargetFlags } from '../target.ts';
 import type { Context } from '../commands/context.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface SimulateFlags {
   rate: number;

@@ -1,11 +1,10 @@
 // The consumers have drained a region when every shard consumer has nothing pending and
 // nothing awaiting its ack: everything published has been written to the store.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { streamNames } from '@wamesh/core';
 import type { Context } from '../commands/context.ts';
 import { connectTo, natsConfig } from '../nats.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function waitDrained(
   ctx: Context,
