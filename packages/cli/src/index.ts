@@ -1,6 +1,3 @@
-// Public surface of @wamesh/cli: the command runner and what other tools may reuse.
-export { runCli } from './cli.ts';
-export { CliError, type CliErrorCode } from './errors.ts';
-export { type DevState, readDevState, stateFile } from './state.ts';
-export { formatTrace, traceReport, type TraceReport, type TraceRow } from './view/trace.ts';
-export { buildScenario, type Scenario, type ScenarioOptions } from './simulate/scenario.ts';
+// @wamesh/cli is the `wamesh` command (bin: src/main.ts, runner: src/cli.ts); no other
+// package imports it, so it exports nothing. Export here what another package comes to import.
+export {};

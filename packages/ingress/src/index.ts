@@ -1,7 +1,5 @@
-// @wamesh/ingress: the regional front door (Fastify). main.ts is the composition root.
-export { buildApp, type IngressAppConfig, type IngressDeps } from './app.ts';
-export { type IngressConfig, type IngressEnv, IngressEnvError, ingressEnvSchema, loadIngressEnv } from './env.ts';
-export { type ErrorBody, errorBody, INGRESS_ERRORS, IngressError, type IngressErrorCode } from './errors.ts';
-export { type IngressMetrics, ingressMetrics } from './metrics.ts';
-export type { Readiness, ReadinessProbe } from './probes.ts';
+// Public surface of @wamesh/ingress: the app, its environment, and how its process is
+// started (main.ts is the composition root; the cli and end-to-end tests use these).
+export { buildApp } from './app.ts';
+export { ingressEnvSchema, loadIngressEnv } from './env.ts';
 export { INGRESS_MAIN, INGRESS_NODE_FLAGS } from './runtime.ts';

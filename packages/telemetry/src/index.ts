@@ -1,37 +1,19 @@
 // @wamesh/telemetry: OpenTelemetry start-up, trace context in NATS headers, logs, metrics.
-export * from './attributes.ts';
-export { type EnvLike, readTelemetryEnv, registerOptionsFromEnv, type TelemetryEnv } from './env.ts';
-export { createLogger, type Logger, type LoggerConfig, loggerOptions } from './logger.ts';
-export { Counter, createMetrics, Gauge, Histogram, type Metrics, type MetricsConfig, type Registry, Summary } from './metrics.ts';
 export {
-  extractTraceContext,
-  type HeadersLike,
-  injectTraceContext,
-  linkToTraceparent,
-  spanContextFromTraceparent,
-  type TraceHeaders,
-  traceHeadersOf,
-} from './propagation.ts';
-export { getTelemetry, requestContext, startTelemetry, type Telemetry, type TelemetryOptions } from './sdk.ts';
-export {
-  type BeatenBy,
-  eventAttributes,
-  messagingAttributes,
-  recordInversion,
-  startProcessSpan,
-  startPublishSpan,
-  wameshTracer,
-} from './spans.ts';
+  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_WA_BEATEN_BY,
+  ATTR_WA_INVERSION_SECONDS,
+  ATTR_WA_OUTCOME,
+  EVENT_WA_INVERSION,
+  MessagingOperation,
+} from './attributes.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { Counter, createMetrics, Gauge, Histogram, type Metrics, type Registry } from './metrics.ts';
+export { extractTraceContext, injectTraceContext, spanContextFromTraceparent, traceHeadersOf } from './propagation.ts';
+export { requestContext, startTelemetry } from './sdk.ts';
+export { eventAttributes, messagingAttributes, recordInversion, startPublishSpan, wameshTracer } from './spans.ts';
 export { type ReadableSpan, startTestTelemetry, type TestTelemetry } from './testing.ts';
 // The API pieces services need, so they depend on @wamesh/telemetry alone.
-export {
-  type Attributes,
-  type Context,
-  context,
-  propagation,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from '@opentelemetry/api';
+export { type Context, context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
