@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { type MeshPlanOptions, planMesh, type ServerAuth } from './config.ts';
 import { installReaper, removeOnExit } from './reaper.ts';
-import { NatsServer, sleep } from './server.ts';
+import { NatsServer } from './server.ts';
 
 /** Options every start function shares. */
 export interface MeshOptions {
