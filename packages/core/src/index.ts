@@ -22,7 +22,7 @@ export { quarantineId } from './event-id.ts';
 export { assertRegion, fieldSubjectOf, fnv1a32, isRegion, quarantineSubjectOf, shardOf, streamNames, subjectOf } from './names.ts';
 export { seededRandom, shuffled } from './random.ts';
 export { waEventSchema } from './event.schema.ts';
-export { applyStatus, inboundOf, joinMessageDocs, messageView } from './message-doc.ts';
+export { applyStatus, inboundOf, joinMessageDocs, messageView, statusRank } from './message-doc.ts';
 export { applyMessage } from './conversation.ts';
 export { type EventOutcome, foldMessages, foldStatuses } from './fold.ts';
 export { compareWinners } from './order.ts';

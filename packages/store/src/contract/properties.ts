@@ -1,5 +1,15 @@
 // Order and duplicates must not matter: random arrivals, and two writers racing.
-import { type Envelope, referenceState, seededRandom, shuffled, type WaEvent } from '@wamesh/core';
+import {
+  type Envelope,
+  type EventLogEntry,
+  feedKindOf,
+  type Outcome,
+  referenceState,
+  seededRandom,
+  shuffled,
+  statusRank,
+  type WaEvent,
+} from '@wamesh/core';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import type { StateStore } from '../types.ts';
@@ -24,6 +34,32 @@ async function expectReferenceState(store: StateStore, events: readonly Envelope
   }
 }
 
+/**
+ * What the feed tells an app, read in sequence order per key: a message's `status.advanced`
+ * entries climb the ladder strictly (never a regression), and a conversation's last
+ * `message.received` is its stored latest message (the same second, and the same message
+ * unless a same-second tie made the conversation ambiguous).
+ */
+async function expectFeedFollowsState(store: StateStore, logged: readonly EventLogEntry[]): Promise<void> {
+  const bySeq = [...logged].filter((r) => r.seq !== undefined).sort((a, b) => a.seq! - b.seq!);
+  const keys = new Set(bySeq.map((r) => r.feedKey!));
+  for (const key of keys) {
+    const rows = bySeq.filter((r) => r.feedKey === key);
+    const kinds = rows.map((r) => ({ row: r, kind: feedKindOf(r.kind, r.outcome as Exclude<Outcome, 'duplicate'>) }));
+    if (rows[0]!.kind === 'status') {
+      const ranks = kinds.filter((k) => k.kind === 'status.advanced').map((k) => statusRank(k.row.status!));
+      ranks.forEach((rank, i) => i > 0 && expect(rank, `${key} advanced`).toBeGreaterThan(ranks[i - 1]!));
+      continue;
+    }
+    const received = kinds.filter((k) => k.kind === 'message.received').map((k) => k.row);
+    const last = received[received.length - 1];
+    const conversation = await store.getConversation(rows[0]!.phoneNumberId, rows[0]!.userKey!);
+    if (!last) continue;
+    expect(last.timestamp, `${key} last received`).toBe(conversation!.last.timestamp);
+    if (!conversation!.ambiguous) expect(last.wamid, `${key} last received`).toBe(conversation!.last.wamid);
+  }
+}
+
 export function properties(ctx: ContractContext, opts: PropertyOptions): void {
   it('random arrivals with duplicates, in random batches, equal core’s reference join', async () => {
     const store = await ctx.fresh();
@@ -45,6 +81,7 @@ export function properties(ctx: ContractContext, opts: PropertyOptions): void {
           if (!earlier) first.set(id, r);
         });
         expectGaplessFeed(logged);
+        await expectFeedFollowsState(store, logged);
         expect(new Set(log.inserted)).toEqual(new Set(events.map((e) => e.event.id)));
         expect(log.inserted.length).toBe(new Set(log.inserted).size);
       }),
