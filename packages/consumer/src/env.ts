@@ -35,7 +35,6 @@ export const consumerEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type ConsumerEnv = z.output<typeof consumerEnvSchema>;
 
 export type StoreKind = 'kv' | 'mongo';
 

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 export type { Registry } from 'prom-client';
-export { Counter, Gauge, Histogram, Summary } from 'prom-client';
+export { Counter, Gauge, Histogram } from 'prom-client';
 
 export interface MetricsConfig {
   service: string;
