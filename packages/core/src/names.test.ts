@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CoreError } from './errors.ts';
-import { fnv1a32, shardOf, streamNames, subjectOf } from './names.ts';
+import { fieldSubjectOf, fnv1a32, quarantineSubjectOf, shardOf, streamNames, subjectOf } from './names.ts';
 
 describe('names - shardOf', () => {
   it('hashes with FNV-1a 32 (published test vectors)', () => {
@@ -44,11 +44,21 @@ describe('names - subjects and streams', () => {
   });
 
   it('names streams from the region upper-cased with non-alphanumerics as _', () => {
-    expect(streamNames('eu')).toEqual({ input: 'WA_EU', output: 'WAOUT_EU', dead: 'WADLQ_EU' });
+    expect(streamNames('eu')).toEqual({ input: 'WA_EU', output: 'WAOUT_EU', dead: 'WADLQ_EU', fields: 'WAFIELD_EU', quarantine: 'WAQUAR_EU' });
     expect(streamNames('us-east.1')).toEqual({
       input: 'WA_US_EAST_1',
       output: 'WAOUT_US_EAST_1',
       dead: 'WADLQ_US_EAST_1',
+      fields: 'WAFIELD_US_EAST_1',
+      quarantine: 'WAQUAR_US_EAST_1',
     });
+  });
+
+  it('keeps a field name one subject token, and the quarantine per region', () => {
+    expect(fieldSubjectOf('eu', 'account_update')).toBe('wafield.eu.account_update');
+    expect(fieldSubjectOf('eu', 'a.b *>')).toBe('wafield.eu.a_b___');
+    expect(fieldSubjectOf('eu', '')).toBe('wafield.eu._');
+    expect(quarantineSubjectOf('eu')).toBe('waquar.eu');
+    expect(() => quarantineSubjectOf('e u')).toThrow();
   });
 });
