@@ -1,4 +1,12 @@
-// Public surface of @wamesh/client: the feed entry schema and the verifier of relay deliveries.
-export { FEED_KINDS, type FeedEntry, feedEntrySchema } from './entry.ts';
+// Public surface of @wamesh/client: the feed entry schema and the verifier of relay
+// deliveries. Its users are apps outside this repository too: the README's list is the surface.
+export { FEED_KINDS, type FeedEntry, type FeedKind, feedEntrySchema } from './entry.ts';
 export { feedEntryOfLogRow, isLogRow } from './log-row.ts';
-export { verifyWebhook, type WebhookSigner, webhookSigner } from './verify.ts';
+export {
+  verifySignature,
+  verifyWebhook,
+  type WebhookErrorCode,
+  WebhookVerificationError,
+  type WebhookSigner,
+  webhookSigner,
+} from './verify.ts';
