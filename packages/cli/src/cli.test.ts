@@ -63,6 +63,10 @@ const knownFlags: Record<string, string[]> = {
   'dlq replay': ['--region', '--regions', '--seq', '--dry-run', '--nats', '--home', '--json'],
   'quarantine list': ['--region', '--regions', '--limit', '--nats', '--home', '--json'],
   'quarantine replay': ['--region', '--regions', '--seq', '--nats', '--home', '--json'],
+  'relay dlq list': ['--endpoint', '--nats', '--home', '--json'],
+  'relay dlq replay': ['<seq...>', '--endpoint', '--wait', '--nats', '--home', '--json'],
+  'relay dlq skip': ['<seq...>', '--endpoint', '--wait', '--nats', '--home', '--json'],
+  receive: ['--port', '--host', '--secret', '--json'],
   bench: ['--help'],
 };
 

@@ -2,6 +2,7 @@
 // commander reports naming the flag, and the cli turns into exit code 2.
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import ms from 'ms';
+import { webhookSigner } from '@wamesh/client';
 import { isRegion } from '@wamesh/core';
 import { CliError } from './errors.ts';
 
@@ -87,3 +88,20 @@ export const natsOption = () => new Option('--nats <url>', 'NATS server URL(s), 
 export const mongoOption = () => new Option('--mongo <uri>', 'read the mongo store at this URI (else the dev mesh, else MONGODB_URI)');
 export const homeOption = () => new Option('--home <dir>', 'where .wamesh/ (dev data, logs, state file) lives (default <project>/.wamesh)');
 export const jsonOption = () => new Option('--json', 'print JSON instead of text');
+
+/** The relay secret `wamesh dev` signs with and `wamesh receive` verifies with unless told otherwise. */
+export const DEV_RELAY_SECRET = 'whsec_d2FtZXNoLWRldi1yZWxheS1zZWNyZXQh';
+/** Where `wamesh receive` listens and `wamesh dev`'s relay delivers by default: below the dev mesh's ports. */
+export const DEV_RECEIVE_PORT = 8070;
+export const DEV_RELAY_ENDPOINT = `http://127.0.0.1:${DEV_RECEIVE_PORT}/hook`;
+
+/** `--secret whsec_…`, repeatable (a rotation signs with several): Standard Webhooks secrets. */
+export function webhookSecretArg(value: string, previous: string[] = []): string[] {
+  try {
+    if (!value.startsWith('whsec_')) throw new Error('no whsec_ prefix');
+    webhookSigner([value]);
+  } catch {
+    throw new InvalidArgumentError('Wants a Standard Webhooks secret: whsec_ followed by base64');
+  }
+  return [...previous, value];
+}

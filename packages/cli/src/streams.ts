@@ -45,7 +45,8 @@ const fromJsMsg = (stream: string, m: JsMsg): StreamRecord => ({
   data: m.data,
 });
 
-const isNotFound = (err: unknown) => (err as { code?: unknown })?.code === 10059 || /stream not found/i.test(String((err as Error)?.message));
+/** JetStream's "stream not found" (10059). */
+export const isNotFound = (err: unknown): boolean => (err as { code?: unknown })?.code === 10059 || /stream not found/i.test(String((err as Error)?.message));
 
 /** Count and sequence range of one of a region's streams; NOT_FOUND when the region was never provisioned. */
 export async function streamState(jsm: JetStreamManager, region: string, stream: string): Promise<StreamState> {

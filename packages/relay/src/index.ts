@@ -1,3 +1,4 @@
-// @wamesh/relay is a service: main.ts is its composition root, and no other package
-// imports it, so it exports nothing. Export here what another package comes to import.
-export {};
+// @wamesh/relay is a service: main.ts is its composition root. What other packages import:
+// the operator's side of the dead letters (the cli's `wamesh relay dlq list|replay|skip`).
+export { createDeadLetters, type DeadLetter, type Decision, decideDeadLetter, listDeadLetters } from './dead-letters.ts';
+export { RELAY_BUCKET, RELAY_DLQ_STREAM, relayDlqSubject } from './topology.ts';

@@ -6,7 +6,9 @@ import { registerDev } from './dev.ts';
 import { registerDlq } from './dlq.ts';
 import { registerProvision } from './provision.ts';
 import { registerQuarantine } from './quarantine.ts';
+import { registerReceive } from './receive.ts';
 import type { Register } from './register.ts';
+import { registerRelay } from './relay.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerStatus } from './status.ts';
 import { registerTrace } from './trace.ts';
@@ -20,5 +22,7 @@ export const commands: Register[] = [
   registerSimulate,
   registerDlq,
   registerQuarantine,
+  registerRelay,
+  registerReceive,
   registerBench,
 ];
