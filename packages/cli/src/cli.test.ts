@@ -20,7 +20,19 @@ async function cli(...argv: string[]) {
 
 /** Flags each command is known to accept (from its code and the README), not from its definition. */
 const knownFlags: Record<string, string[]> = {
-  dev: ['--regions', '--region', '--shards', '--port-base', '--app-secret', '--verify-token', '--store', '--home', '--log-level'],
+  dev: [
+    '--regions',
+    '--region',
+    '--shards',
+    '--port-base',
+    '--app-secret',
+    '--verify-token',
+    '--relay-endpoint',
+    '--relay-secret',
+    '--store',
+    '--home',
+    '--log-level',
+  ],
   provision: [
     '--nats',
     '--regions',

@@ -95,13 +95,22 @@ export const DEV_RELAY_SECRET = 'whsec_d2FtZXNoLWRldi1yZWxheS1zZWNyZXQh';
 export const DEV_RECEIVE_PORT = 8070;
 export const DEV_RELAY_ENDPOINT = `http://127.0.0.1:${DEV_RECEIVE_PORT}/hook`;
 
-/** `--secret whsec_…`, repeatable (a rotation signs with several): Standard Webhooks secrets. */
-export function webhookSecretArg(value: string, previous: string[] = []): string[] {
+/** A Standard Webhooks secret (`whsec_` and base64), as the relay and the client take it. */
+export function webhookSecretArg(value: string): string {
   try {
     if (!value.startsWith('whsec_')) throw new Error('no whsec_ prefix');
     webhookSigner([value]);
   } catch {
     throw new InvalidArgumentError('Wants a Standard Webhooks secret: whsec_ followed by base64');
   }
+  return value;
+}
+
+/** `--secret whsec_…`, repeatable (a rotation signs with several). */
+export const webhookSecretsArg = (value: string, previous: string[] = []): string[] => [...previous, webhookSecretArg(value)];
+
+/** `--relay-endpoint http://…`, repeatable: http(s) URLs. */
+export function httpUrlsArg(value: string, previous: string[] = []): string[] {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new InvalidArgumentError('Wants an http:// or https:// URL');
   return [...previous, value];
 }

@@ -1,5 +1,5 @@
 import { Option } from '@commander-js/extra-typings';
-import { DEV_RECEIVE_PORT, intArg, webhookSecretArg } from '../options.ts';
+import { DEV_RECEIVE_PORT, intArg, webhookSecretsArg } from '../options.ts';
 import type { Register } from './register.ts';
 
 export const registerReceive: Register = (program, runner) => {
@@ -18,7 +18,7 @@ export const registerReceive: Register = (program, runner) => {
     // No commander default: a parser that collects would append to it.
     .addOption(
       new Option('--secret <whsec>', "the endpoint's secret, repeatable during a rotation (default: wamesh dev's relay secret)").argParser(
-        webhookSecretArg,
+        webhookSecretsArg,
       ),
     )
     .addOption(new Option('--json', 'print each verified entry as one JSON line'))

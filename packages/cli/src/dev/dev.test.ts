@@ -15,9 +15,11 @@ import { captureIo } from '../testing.ts';
 const MAIN = join(import.meta.dirname, '..', 'main.ts');
 const REGIONS = ['r1', 'r2', 'r3'];
 
-/** Every port `wamesh dev --port-base base` claims for the regions (see dev/plan.ts). */
-const portsOf = (base: number): number[] =>
-  [0, 10, 100, 2100, 3100, 4100].flatMap((off) => REGIONS.map((_, i) => base + off + i));
+/** Every port `wamesh dev --port-base base` claims for the regions, and the relay's (see dev/plan.ts). */
+const portsOf = (base: number): number[] => [
+  ...[0, 10, 100, 2100, 3100, 4100].flatMap((off) => REGIONS.map((_, i) => base + off + i)),
+  base + 20,
+];
 
 /**
  * A base whose every port is free and below the kernel's ephemeral range (32768+), so no
@@ -86,6 +88,10 @@ describe('wamesh dev refuses to start', () => {
 });
 
 describe('wamesh dev, simulate, trace', () => {
+  const relaySecret = 'whsec_ZGV2LXRlc3QtcmVsYXktc2VjcmV0';
+  let receiver: ChildProcess;
+  let received = '';
+  let receiverUrl: string;
   let home: string;
   let base: number;
   let dev: ChildProcess;
@@ -97,9 +103,38 @@ describe('wamesh dev, simulate, trace', () => {
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'wamesh-dev-'));
     base = await freeBase();
+    // The example receiver the dev relay delivers to, on a free port.
+    receiver = spawn(process.execPath, [MAIN, 'receive', '--port', '0', '--secret', relaySecret], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    receiver.stdout?.on('data', (d) => (received += d));
+    receiverUrl = await new Promise<string>((resolve, reject) => {
+      let err = '';
+      receiver.stderr?.on('data', (d) => {
+        err += d;
+        const m = /listening on (\S+);/.exec(err);
+        if (m) resolve(m[1]!);
+      });
+      receiver.once('exit', (code) => reject(new Error(`wamesh receive exited ${code}: ${err}`)));
+    });
     dev = spawn(
       process.execPath,
-      [MAIN, 'dev', '--regions', REGIONS.join(','), '--shards', '4', '--port-base', String(base), '--home', home, '--app-secret', 'test-secret'],
+      [
+        MAIN,
+        'dev',
+        '--regions',
+        REGIONS.join(','),
+        '--shards',
+        '4',
+        '--port-base',
+        String(base),
+        '--home',
+        home,
+        '--app-secret',
+        'test-secret',
+        '--relay-endpoint',
+        receiverUrl,
+        '--relay-secret',
+        relaySecret,
+      ],
       // The default store (kv) even where MONGODB_URI is set (CI sets it for the Mongo suites).
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn', MONGODB_URI: undefined } },
     );
@@ -124,6 +159,7 @@ describe('wamesh dev, simulate, trace', () => {
       dev.kill('SIGTERM');
       await exited;
     }
+    receiver?.kill('SIGTERM');
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -134,6 +170,10 @@ describe('wamesh dev, simulate, trace', () => {
     expect(state.appSecret).toBe('test-secret');
     const names = state.processes.map((p) => p.name);
     for (const r of REGIONS) expect(names).toEqual(expect.arrayContaining([`nats ${r}`, `ingress ${r}`, `consumer ${r}`]));
+    expect(names).toContain('relay');
+    // How to run the receiver the relay delivers to.
+    const port = new URL(receiverUrl).port;
+    expect(devErr).toContain(`relay   dev-1 -> ${receiverUrl} (run: pnpm exec wamesh receive --port ${port} --secret ${relaySecret})`);
   });
 
   it('simulate - a few seconds of inverted, duplicated traffic end with 0 mismatches', async () => {
@@ -199,11 +239,22 @@ describe('wamesh dev, simulate, trace', () => {
     const human = captureIo();
     expect(await runCli(['trace', wamid, '--home', home], human)).toBe(0);
     expect(human.stdout.find((l) => l.startsWith('!!'))).toMatch(/delivered\s+r3/);
+
+    // The mesh's relay delivered the message's changes, signed, to `wamesh receive`: in
+    // commit order, numbered per key; the late delivered merged its pricing, advanced nothing.
+    const lines = () => received.split('\n').filter((l) => l.includes(`key=msg:${wamid} `));
+    await waitFor(async () => lines().length === 3);
+    expect(lines().map((l) => /^(\S+) .* seq=(\d+) .* region=(\S+)/.exec(l)!.slice(1))).toEqual([
+      ['status.advanced', '1', 'r1'],
+      ['status.advanced', '2', 'r2'],
+      ['status.merged', '3', 'r3'],
+    ]);
   });
 
   it('dev - SIGTERM stops everything: no process and no listening port is left', async () => {
     const pids = state.processes.map((p) => p.pid).filter((p) => p > 0);
-    expect(pids.length).toBe(2 + 3 * REGIONS.length);
+    // wamesh dev, the mesh host, per region nats + ingress + consumer, and the relay.
+    expect(pids.length).toBe(2 + 3 * REGIONS.length + 1);
     expect(pids.every(pidAlive)).toBe(true);
     dev.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -236,7 +287,7 @@ describe('wamesh dev without its parent', () => {
       const pids = state.processes.map((p) => p.pid);
       dev.kill('SIGKILL');
       await waitFor(async () => pids.filter(pidAlive).length === 0, 20_000);
-      for (const port of [base, base + 10, base + 100]) expect(await isListening(port)).toBe(false);
+      for (const port of [base, base + 10, base + 20, base + 100]) expect(await isListening(port)).toBe(false);
       expect(existsSync(stateFile(home))).toBe(false);
     } finally {
       dev.kill('SIGKILL');

@@ -9,7 +9,7 @@ import { removeDevState, writeDevState } from '../state.ts';
 import type { HostMessage } from './front.ts';
 import { type DevConfig, logDir, natsBasePortOf, natsDataDir, planDev, superCluster } from './plan.ts';
 import { provisionDev } from './provision-dev.ts';
-import { consumerSpec, ingressSpec, waitReady } from './services.ts';
+import { consumerSpec, devEndpointName, ingressSpec, relaySpec, waitReady } from './services.ts';
 import { type Child, logTail, Supervisor } from './supervisor.ts';
 
 const send = (m: HostMessage): void => {
@@ -25,12 +25,14 @@ async function host(cfg: DevConfig): Promise<void> {
   });
   const ingress: Child[] = [];
   const consumers: Child[] = [];
+  const relay: Child[] = [];
   let mesh: NatsMesh | undefined;
   let stopping: Promise<void> | undefined;
 
   const stop = (code: number): Promise<void> => {
     stopping ??= (async () => {
-      await sup.stopAll([ingress, consumers]);
+      // The relay last of the services: it delivers what the consumers committed before them.
+      await sup.stopAll([ingress, consumers, relay]);
       await mesh?.stop().catch((err: Error) => note(`wamesh dev: stopping NATS: ${err.message}`));
       removeDevState(cfg.home, process.pid);
       process.exit(code);
@@ -66,9 +68,15 @@ async function host(cfg: DevConfig): Promise<void> {
 
     for (const r of plan.regions) consumers.push(sup.start(consumerSpec(cfg, r, urlOf(r.region))));
     for (const r of plan.regions) ingress.push(sup.start(ingressSpec(cfg, r, urlOf(r.region))));
+    if (plan.relayPort !== undefined) relay.push(sup.start(relaySpec(cfg, plan.relayPort, urlOf(plan.regions[0]!.region))));
     const base = (port: number) => `http://127.0.0.1:${port}`;
-    await Promise.all(
-      plan.regions.flatMap((r, i) => [
+    await Promise.all([
+      ...relay.map((c) =>
+        waitReady(base(plan.relayPort!), () => c.running, 60_000).catch((err: Error) => {
+          throw new Error(`relay: ${err.message}`);
+        }),
+      ),
+      ...plan.regions.flatMap((r, i) => [
         waitReady(base(r.ingressPort), () => ingress[i]!.running, 60_000).catch((err: Error) => {
           throw new Error(`ingress ${r.region}: ${err.message}`);
         }),
@@ -76,7 +84,7 @@ async function host(cfg: DevConfig): Promise<void> {
           throw new Error(`consumer ${r.region}: ${err.message}`);
         }),
       ]),
-    );
+    ]);
 
     writeDevState(cfg.home, {
       version: 1,
@@ -107,6 +115,7 @@ async function host(cfg: DevConfig): Promise<void> {
     };
     for (const r of plan.regions) note(`nats    ${r.region} ${urlOf(r.region)}`);
     note(`store   ${cfg.store}${cfg.store === 'mongo' ? ` (${cfg.mongoDb})` : ' (NATS KV)'}; logs in ${rel(logDir(cfg.home))}/`);
+    for (const line of relayLines(cfg, relay.length > 0)) note(line);
     for (const r of plan.regions) say(`ingress ${r.region} ${base(r.ingressPort)}/webhook`);
     say('ready');
     note('try: pnpm wamesh simulate --duration 10s   (Ctrl-C here stops the mesh)');
@@ -116,6 +125,15 @@ async function host(cfg: DevConfig): Promise<void> {
     note(`wamesh dev: could not start: ${(err as Error).message}`);
     await stop(1);
   }
+}
+
+/** Where the relay delivers, and the receiver to run for each endpoint (`wamesh receive` verifies with the secret). */
+function relayLines(cfg: DevConfig, running: boolean): string[] {
+  if (!running) return ["relay   not started: it reads the kv store's event log (wamesh dev --store kv)"];
+  return cfg.relay.endpoints.map((url, i) => {
+    const port = new URL(url).port || (url.startsWith('https:') ? '443' : '80');
+    return `relay   ${devEndpointName(i)} -> ${url} (run: pnpm exec wamesh receive --port ${port} --secret ${cfg.relay.secret})`;
+  });
 }
 
 process.once('message', (m: { type: 'start'; cfg: DevConfig }) => {

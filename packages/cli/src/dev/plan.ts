@@ -17,6 +17,8 @@ export interface DevConfig {
   mongoDb: string;
   natsBin: string;
   logLevel: string;
+  /** The relay's endpoints (named dev-1, dev-2, … in this order) and the secret it signs with. */
+  relay: { endpoints: string[]; secret: string };
   /** Environment the services start from (PATH, OTEL_*, ...). */
   baseEnv: Record<string, string>;
 }
@@ -32,6 +34,8 @@ export interface RegionPlan {
 
 export interface DevPlan {
   regions: RegionPlan[];
+  /** The relay's /metrics port; none when the store has no feed for it to read (mongo). */
+  relayPort?: number;
   natsBasePort: number;
   claims: PortClaim[];
 }
@@ -43,7 +47,13 @@ export interface DevPlan {
  */
 export const superCluster = (cfg: Pick<DevConfig, 'regions'>): boolean => cfg.regions.length > 1;
 
-/** Port layout: ingress base+i, consumer health base+10+i, NATS from base+100 (harness layout). */
+/**
+ * The relay reads the kv store's event log (its change feed); the mongo store has none on
+ * NATS, so with it the dev mesh runs no relay.
+ */
+export const runsRelay = (cfg: Pick<DevConfig, 'store'>): boolean => cfg.store === 'kv';
+
+/** Port layout: ingress base+i, consumer health base+10+i, relay metrics base+20, NATS from base+100 (harness layout). */
 export const MAX_REGIONS = 10;
 export const natsBasePortOf = (portBase: number): number => portBase + 100;
 export const natsDataDir = (home: string): string => join(home, 'nats');
@@ -68,6 +78,8 @@ export async function planDev(cfg: DevConfig): Promise<DevPlan> {
   const claims: PortClaim[] = [];
   for (const r of regions) claims.push({ port: r.ingressPort, purpose: `ingress ${r.region}` });
   for (const r of regions) claims.push({ port: r.consumerPort, purpose: `consumer ${r.region} (health)` });
+  const relayPort = runsRelay(cfg) ? cfg.portBase + 2 * MAX_REGIONS : undefined;
+  if (relayPort !== undefined) claims.push({ port: relayPort, purpose: 'relay (metrics)' });
   for (const r of regions) {
     const s = r.server;
     claims.push({ port: s.port, purpose: `nats ${r.region} (clients)` });
@@ -75,7 +87,7 @@ export async function planDev(cfg: DevConfig): Promise<DevPlan> {
     if (s.gateway) claims.push({ port: s.gateway.port, purpose: `nats ${r.region} (gateway)` });
     claims.push({ port: s.httpPort, purpose: `nats ${r.region} (monitoring)` });
   }
-  return { regions, natsBasePort, claims };
+  return { regions, ...(relayPort !== undefined ? { relayPort } : {}), natsBasePort, claims };
 }
 
 /** Throws a CliError saying how to install nats-server when `bin` does not run. */

@@ -53,6 +53,29 @@ export function consumerSpec(cfg: DevConfig, r: RegionPlan, natsUrl: string): Ch
   };
 }
 
+/** Endpoint names of the dev relay, in flag order: what `wamesh relay dlq --endpoint` takes. */
+export const devEndpointName = (i: number): string => `dev-${i + 1}`;
+
+/** The mesh's one relay: reads the kv store's event log through the first region's NATS. */
+export function relaySpec(cfg: DevConfig, metricsPort: number, natsUrl: string): ChildSpec {
+  const endpoints = cfg.relay.endpoints.map((url, i) => ({ name: devEndpointName(i), url, secrets: [cfg.relay.secret] }));
+  return {
+    name: 'relay',
+    command: process.execPath,
+    args: [join(repoRoot, 'packages', 'relay', 'src', 'main.ts')],
+    cwd: repoRoot,
+    env: {
+      ...cfg.baseEnv,
+      OTEL_SERVICE_NAME: 'wamesh-relay',
+      NATS_URLS: natsUrl,
+      LOG_LEVEL: cfg.logLevel,
+      METRICS_PORT: String(metricsPort),
+      RELAY_ENDPOINTS: JSON.stringify(endpoints),
+    },
+    logFile: join(logDir(cfg.home), 'relay.log'),
+  };
+}
+
 async function answers(url: string): Promise<number | undefined> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
@@ -63,14 +86,19 @@ async function answers(url: string): Promise<number | undefined> {
   }
 }
 
-/** Waits until the service's /readyz (or, if it has none, /healthz) answers 200. */
+/** What a service serves to say it is up, best first: the first one it has must answer 200. */
+const PROBES = ['/readyz', '/healthz', '/metrics'];
+
+/** Waits until the service's /readyz (or, if it has none, /healthz; the relay has only /metrics) answers 200. */
 export async function waitReady(base: string, isRunning: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!isRunning()) throw new Error('exited while starting');
-    const ready = await answers(`${base}/readyz`);
-    if (ready === 200) return;
-    if (ready === 404 && (await answers(`${base}/healthz`)) === 200) return;
+    for (const path of PROBES) {
+      const status = await answers(`${base}${path}`);
+      if (status === 200) return;
+      if (status !== 404) break;
+    }
     if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms (${base}/readyz)`);
     await sleep(100);
   }

@@ -3,7 +3,7 @@ import { runDev } from '../dev/front.ts';
 import { type DevConfig, MAX_REGIONS } from '../dev/plan.ts';
 import { inheritedEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
-import { regionsOf } from '../options.ts';
+import { DEV_RELAY_ENDPOINT, regionsOf } from '../options.ts';
 
 export interface DevFlags {
   regions?: string[];
@@ -15,6 +15,8 @@ export interface DevFlags {
   store?: 'kv' | 'mongo';
   home?: string;
   logLevel?: string;
+  relayEndpoint?: string[];
+  relaySecret: string;
 }
 
 export async function devCommand(ctx: Context, flags: DevFlags): Promise<number> {
@@ -36,6 +38,7 @@ export async function devCommand(ctx: Context, flags: DevFlags): Promise<number>
     mongoDb: ctx.env.MONGODB_DB,
     natsBin: ctx.env.NATS_SERVER_BIN,
     logLevel: flags.logLevel ?? ctx.env.LOG_LEVEL,
+    relay: { endpoints: flags.relayEndpoint ?? [DEV_RELAY_ENDPOINT], secret: flags.relaySecret },
     baseEnv: inheritedEnv(),
   };
   if (store === 'mongo' && ctx.env.MONGODB_URI) cfg.mongoUri = ctx.env.MONGODB_URI;
