@@ -139,6 +139,32 @@ describe('change feed and relay, end to end', () => {
     expect(got[2]!.document).toMatchObject({ facts: { sent: { pricing } } });
   });
 
+  it('fields other than messages reach the app as field entries of their business, numbered, a re-send once', async () => {
+    const deliveredFor = await relay();
+    const change = (event: string) => ({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'WABA-F1', time: T, changes: [{ field: 'account_update', value: { event, waba_info: { waba_id: 'WABA-F1' } } }] }],
+    });
+    for (const [region, body] of [
+      ['us-east', change('ACCOUNT_RESTRICTION')],
+      ['eu-west', change('ACCOUNT_VIOLATION')],
+      ['eu-west', change('ACCOUNT_RESTRICTION')],
+    ] as const) {
+      const res = await nodes.get(region)!.post(JSON.stringify(body));
+      expect(res.status, res.body).toBe(200);
+    }
+    const key = 'field:WABA-F1';
+    await until('two field entries delivered', () => deliveredFor(key).length >= 2);
+    // The re-sent one (third POST, other region) is a duplicate: no third entry comes.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const got = deliveredFor(key);
+    expect(got.map((e) => [e.kind, e.seq, (e.event as { value: { event: string } }).value.event])).toEqual([
+      ['field', 1, 'ACCOUNT_RESTRICTION'],
+      ['field', 2, 'ACCOUNT_VIOLATION'],
+    ]);
+    expect((await store.timeline('WABA-F1')).map((r) => r.field)).toEqual(['account_update', 'account_update']);
+  });
+
   it('a consumer that died between the state write and the log row: the redelivery still yields the change, once', async () => {
     const deliveredFor = await relay();
     const wamid = 'wamid.feed.crash';

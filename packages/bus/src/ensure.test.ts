@@ -25,9 +25,12 @@ describe('ensure - topology', () => {
       'stream WA_C1',
       'stream WAOUT_C1',
       'stream WADLQ_C1',
+      'stream WAFIELD_C1',
+      'stream WAQUAR_C1',
       'consumer WA_C1/shard-0',
       'consumer WA_C1/shard-1',
       'consumer WA_C1/shard-2',
+      'consumer WAFIELD_C1/fields',
       'kv wamesh_leases_c1',
     ]);
     expect(first.updated).toEqual([]);
@@ -39,22 +42,25 @@ describe('ensure - topology', () => {
   it('updates what changed in place and nothing else', async () => {
     const nc = await nats().connect();
     await ensureTopology(nc, regionTopology(opts('u1')));
-    const changed = regionTopology(opts('u1', { maxAgeMs: 7_200_000, ackWaitMs: 10_000, leaseTtlMs: 5_000 }));
+    const changed = regionTopology(opts('u1', { maxAgeMs: 7_200_000, ackWaitMs: 20_000, leaseTtlMs: 5_000 }));
     const report = await ensureTopology(nc, changed);
     expect(report.updated).toEqual([
       'stream WA_U1',
       'stream WAOUT_U1',
+      'stream WAFIELD_U1',
       'consumer WA_U1/shard-0',
       'consumer WA_U1/shard-1',
       'consumer WA_U1/shard-2',
+      'consumer WAFIELD_U1/fields',
       'kv wamesh_leases_u1',
     ]);
-    expect(report.unchanged).toEqual(['stream WADLQ_U1']);
+    // Dead letters keep no age limit, and the quarantine its own (30 days): unchanged.
+    expect(report.unchanged).toEqual(['stream WADLQ_U1', 'stream WAQUAR_U1']);
     expect(report.drift).toEqual([]);
 
     const jsm = await jetstreamManager(nc);
     expect((await jsm.streams.info('WA_U1')).config.max_age).toBe(7_200_000 * 1e6);
-    expect((await jsm.consumers.info('WA_U1', 'shard-1')).config.ack_wait).toBe(10_000 * 1e6);
+    expect((await jsm.consumers.info('WA_U1', 'shard-1')).config.ack_wait).toBe(20_000 * 1e6);
     expect((await jsm.streams.info('KV_wamesh_leases_u1')).config.max_age).toBe(5_000 * 1e6);
     expect((await ensureTopology(nc, changed)).updated).toEqual([]);
   });

@@ -6,7 +6,7 @@ export { PublishUnavailableError } from './errors.ts';
 export { type BusLogger, silentLogger } from './logger.ts';
 export { connectNats } from './connection.ts';
 export { EnvError, envInt, envOptional, envRegion, natsConfigOf, natsEnvShape, parseEnv, regionEnvShape } from './env.ts';
-export { leaseBucketName, type RegionTopology, regionTopology, shardConsumerName } from './topology.ts';
+export { FIELDS_CONSUMER, leaseBucketName, type RegionTopology, regionTopology, shardConsumerName } from './topology.ts';
 export { ensureTopology } from './ensure.ts';
 export {
   decodeMeta,
@@ -21,7 +21,7 @@ export {
 export { createPublisher } from './publisher.ts';
 export { decodeQuarantined, fieldRecordOf, type QuarantinedBody, quarantineRecordOf } from './records.ts';
 export { createShardRunner, type ShardRunner, type ShardRunnerOptions } from './shard-runner.ts';
-export { type Backoff, backoff, retry, sleep } from './retry.ts';
+export { type Backoff, backoff, type RetryPolicy, retry, sleep } from './retry.ts';
 export { isTransient } from './transient.ts';
 export { loadEnvOrExit, runService, shutdownSignal } from './service.ts';
 export { createDeadLetterer } from './dead-letter.ts';

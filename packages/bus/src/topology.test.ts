@@ -11,9 +11,13 @@ describe('topology - region', () => {
       ['WA_EU_WEST', ['wa.eu-west.*.*']],
       ['WAOUT_EU_WEST', ['waout.eu-west.>']],
       ['WADLQ_EU_WEST', ['wadlq.eu-west.>']],
+      ['WAFIELD_EU_WEST', ['wafield.eu-west.*']],
+      ['WAQUAR_EU_WEST', ['waquar.eu-west']],
     ]);
     for (const s of t.streams) {
-      expect(s.config).toMatchObject({ storage: 'file', num_replicas: 3, discard: 'old', placement: { cluster: 'eu-west' } });
+      // A full quarantine refuses (503, Meta retries) instead of dropping the oldest authentic body.
+      const discard = s.name === 'WAQUAR_EU_WEST' ? 'new' : 'old';
+      expect(s.config).toMatchObject({ storage: 'file', num_replicas: 3, discard, placement: { cluster: 'eu-west' } });
       expect(s.config.duplicate_window).toBe(120_000 * 1e6);
     }
     expect(t.streams[0]!.config.max_age).toBe(7 * 86_400_000 * 1e6);
@@ -27,6 +31,7 @@ describe('topology - region', () => {
       ['WA_EU_WEST', 'shard-1', 'wa.eu-west.*.1'],
       ['WA_EU_WEST', 'shard-2', 'wa.eu-west.*.2'],
       ['WA_EU_WEST', 'shard-3', 'wa.eu-west.*.3'],
+      ['WAFIELD_EU_WEST', 'fields', 'wafield.eu-west.*'],
     ]);
     for (const c of t.consumers) {
       // Ack wait = the default lease TTL (10 s): a dead owner's events come back as its shards move.

@@ -43,7 +43,7 @@ export interface RegionTopology {
   region: string;
   /** Input, output, dead letters, field events, quarantine, in that order. */
   streams: StreamSpec[];
-  /** `shard-<n>` on the input stream, n = 0 … shards-1. */
+  /** `shard-<n>` on the input stream, n = 0 … shards-1, then `fields` on the field-event stream. */
   consumers: ConsumerSpec[];
   kv: KvSpec[];
 }
@@ -61,6 +61,8 @@ export const DEFAULT_LEASE_TTL_MS = 10_000;
 export const shardConsumerName = (shard: number): string => `shard-${shard}`;
 /** Filter of a shard's consumer: both kinds of the shard. */
 export const shardFilterSubject = (region: string, shard: number): string => `wa.${region}.*.${shard}`;
+/** Durable pull consumer of the region's field events. */
+export const FIELDS_CONSUMER = 'fields';
 /** KV bucket of the shard leases. */
 export const leaseBucketName = (region: string): string => `wamesh_leases_${region}`;
 
@@ -140,26 +142,29 @@ export function regionTopology(opts: RegionTopologyOptions): RegionTopology {
     quarantine,
   ];
 
+  const pull = (stream: string, name: string, filter: string, description: string): ConsumerSpec => ({
+    stream,
+    name,
+    config: {
+      durable_name: name,
+      description,
+      filter_subject: filter,
+      deliver_policy: DeliverPolicy.All,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(ackWaitMs),
+      // Unlimited: the app dead-letters after MAX_DELIVERIES with the reason.
+      max_deliver: -1,
+      max_ack_pending: maxAckPending,
+      replay_policy: ReplayPolicy.Instant,
+    },
+  });
   const consumers: ConsumerSpec[] = [];
   for (let shard = 0; shard < shards; shard++) {
-    const name = shardConsumerName(shard);
-    consumers.push({
-      stream: names.input,
-      name,
-      config: {
-        durable_name: name,
-        description: `wamesh ${region}: shard ${shard}`,
-        filter_subject: shardFilterSubject(region, shard),
-        deliver_policy: DeliverPolicy.All,
-        ack_policy: AckPolicy.Explicit,
-        ack_wait: nanos(ackWaitMs),
-        // Unlimited: the app dead-letters after MAX_DELIVERIES with the reason.
-        max_deliver: -1,
-        max_ack_pending: maxAckPending,
-        replay_policy: ReplayPolicy.Instant,
-      },
-    });
+    consumers.push(pull(names.input, shardConsumerName(shard), shardFilterSubject(region, shard), `wamesh ${region}: shard ${shard}`));
   }
+  // Field events need no per-key owner (their feed numbers come from a compare-and-set):
+  // every consumer replica pulls from this one durable.
+  consumers.push(pull(names.fields, FIELDS_CONSUMER, `wafield.${region}.*`, `wamesh ${region}: field events`));
 
   const lease: KvSpec = { bucket: leaseBucketName(region), history: 1, ttlMs: leaseTtlMs, replicas, storage: StorageType.File };
   if (placement) lease.placement = placement;

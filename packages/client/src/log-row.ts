@@ -8,7 +8,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** A log row has an `eventId` and an event kind; an entry has neither. */
 export function isLogRow(json: unknown): json is EventLogEntry {
-  return isObject(json) && typeof json.eventId === 'string' && (json.kind === 'msg' || json.kind === 'status');
+  return isObject(json) && typeof json.eventId === 'string' && (json.kind === 'msg' || json.kind === 'status' || json.kind === 'field');
 }
 
 /** The feed entry of a log row; null for a row that is no change (a duplicate, or a row logged before the feed existed). */
@@ -24,15 +24,16 @@ export function feedEntryOfLogRow(row: EventLogEntry): FeedEntry | null {
     whatsappTime: row.timestamp,
     receivedAt: row.receivedAt,
     committedAt: row.appliedAt,
-    phoneNumberId: row.phoneNumberId,
     event: row.payload ?? {},
   };
+  if (row.phoneNumberId) entry.phoneNumberId = row.phoneNumberId;
   if (isObject(row.document)) entry.document = row.document;
   if (row.traceparent) entry.traceparent = row.traceparent;
   const flags: NonNullable<FeedEntry['flags']> = {};
   if (kind === 'message.late') flags.late = true;
   if (isObject(row.document) && row.document.ambiguous === true) flags.ambiguous = true;
   if (Object.keys(flags).length) entry.flags = flags;
+  if (row.field !== undefined) entry.field = row.field;
   if (row.status !== undefined) entry.status = row.status;
   if (row.type !== undefined) entry.type = row.type;
   if (row.beatenBy) entry.beatenBy = row.beatenBy;

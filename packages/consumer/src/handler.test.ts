@@ -164,7 +164,7 @@ describe('batch handler repairs', () => {
     const [applied] = await store.applyMessages([e]);
     const { event, meta } = e;
     await store.appendLog([
-      { eventId: event.id, kind: 'msg', key: event.key, wamid: event.wamid, userKey: event.userKey, userIds: [event.userKey], phoneNumberId: event.phoneNumberId, type: event.type, timestamp: event.timestamp, region: meta.region, receivedAt: meta.receivedAt, appliedAt: Date.now(), outcome: applied!.outcome },
+      { eventId: event.id, kind: 'msg', key: event.key, wamid: event.wamid, userKey: event.userKey, ids: [event.userKey], phoneNumberId: event.phoneNumberId, type: event.type, timestamp: event.timestamp, region: meta.region, receivedAt: meta.receivedAt, appliedAt: Date.now(), outcome: applied!.outcome },
     ]);
     const headers = encodeMeta(e.meta);
     await jetstream(nc).publish(subjectOf(region, 'msg', e.event.shard), JSON.stringify(e.event), {

@@ -18,6 +18,7 @@ import type { StateStore } from '@wamesh/store';
 import { type Logger, type Metrics, wameshTracer } from '@wamesh/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ConsumerConfig } from './env.ts';
+import { createFieldsRunner } from './fields.ts';
 import { createBatchHandler } from './handler.ts';
 import { type ConsumerMetrics, consumerMetrics } from './metrics.ts';
 import { createOutputPublisher } from './outputs.ts';
@@ -104,6 +105,16 @@ export function buildWorker(deps: WorkerDeps): Worker {
     },
   });
   const shardRunner = runner;
+  const fields = createFieldsRunner({
+    nc,
+    region: config.region,
+    store,
+    logger,
+    batchSize: config.batch.size,
+    maxWaitMs: config.batch.maxWaitMs,
+    retry: deps.tuning?.runner?.nak ?? { initialMs: 1_000, maxMs: 60_000, factor: 4 },
+    onOutcome: (outcome) => metrics.events.inc({ outcome, kind: 'field' }),
+  });
 
   let leases: ShardLeases | undefined;
   if (deps.leases) {
@@ -160,6 +171,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
       const shards = leases ? [] : (deps.shards ?? [...Array(config.shards).keys()]);
       for (const shard of shards) shardRunner.start(shard);
       await leases?.start();
+      fields.start();
       const address = await http.listen({ port: config.http.port, host: config.http.host });
       url = address;
       logger.info({ region: config.region, shards: leases ? 'leased' : shards.length, url }, 'consumer started');
@@ -170,7 +182,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
       // Readiness is 503 from here on; in-flight batches finish and their acks are flushed.
       // Leases: drain each shard, then delete its lease so another replica takes it at once.
       await leases?.stop();
-      await shardRunner.stopAll();
+      await Promise.all([shardRunner.stopAll(), fields.stop()]);
       await http.close();
       state = 'stopped';
       logger.info({ region: config.region }, 'consumer stopped');

@@ -48,3 +48,16 @@ export const waEventSchema: z.ZodType<WaEvent> = z.discriminatedUnion('kind', [
   messageEventSchema,
   statusEventSchema,
 ]);
+
+/** A field event read back from the fields stream (what splitWebhook produced). */
+export const fieldEventSchema = z.object({
+  id: z.string().regex(/^field-[0-9a-f]{32}$/),
+  kind: z.literal('field'),
+  object: z.string(),
+  field: z.string().min(1),
+  wabaId: z.string(),
+  phoneNumberId: z.string().min(1).optional(),
+  time: z.number().optional(),
+  path: z.string(),
+  value: z.unknown(),
+});

@@ -64,7 +64,8 @@ export type FeedKind = 'message.received' | 'message.late' | 'status.advanced' |
  * conversation's latest is received, an older one late; a status that moved the joined
  * status up advanced it, any other status change merged into the message.
  */
-export function feedKindOf(kind: EventKind, outcome: Exclude<Outcome, 'duplicate'>): FeedKind {
+export function feedKindOf(kind: EventKind | 'field', outcome: Exclude<Outcome, 'duplicate'>): FeedKind {
+  if (kind === 'field') return 'field';
   if (kind === 'msg') return outcome === 'stale' ? 'message.late' : 'message.received';
   return outcome === 'applied' ? 'status.advanced' : 'status.merged';
 }

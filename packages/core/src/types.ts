@@ -163,14 +163,19 @@ export interface ConversationDoc {
 /** One row of the event log: every event, recorded once under its deterministic id. */
 export interface EventLogEntry {
   eventId: string;
-  kind: EventKind;
+  kind: EventKind | 'field';
+  /** A field event's field name (`account_update`, …). */
+  field?: string;
   /** Sharding key (user key or wamid). */
   key: string;
   wamid: string;
   /** The user: the sender's user key, or a status's recipient (BSUID, else wa_id); absent when unknown. */
   userKey?: string;
-  /** Every user identifier the event carried; `wamesh trace` finds the event by any of them. */
-  userIds: string[];
+  /**
+   * What else finds the event besides its wamid: every user identifier it carried (wa_id,
+   * BSUID, …), or for a field event its business number and WABA. `wamesh trace` takes any.
+   */
+  ids: string[];
   phoneNumberId: string;
   status?: StatusName;
   type?: string;
@@ -223,4 +228,20 @@ export interface RejectedPart {
   /** Path in the body (`entry.0.changes.2.value.messages.1`, or `body`). */
   path: string;
   reason: string;
+}
+
+/** A field event with its transport facts, as the consumer reads it from the fields stream. */
+export interface FieldEnvelope {
+  event: FieldEvent;
+  meta: EventMeta;
+}
+
+/**
+ * What the store keeps per business (phone number, else WABA): per field, the latest field
+ * event by (time, event id). A join-semilattice like the others; its documents also number
+ * the business's feed entries (`field:<business>`).
+ */
+export interface BusinessDoc {
+  businessId: string;
+  latest: Record<string, Winner>;
 }

@@ -4,14 +4,19 @@
 // each event, and give each change its per-key feed sequence number (core's markFeed), so
 // state and feed position are written together or not at all. Writes of a batch go out together.
 import {
+  type BusinessDoc,
+  businessDocOf,
+  businessIdOf,
   type ConversationDoc,
   type Envelope,
   type EventOutcome,
   type FeedMark,
+  type FieldEnvelope,
   type FeedState,
   foldMessages,
   foldStatuses,
   inboundOf,
+  joinBusinessDocs,
   joinMessageDocs,
   type MessageDoc,
   type MessageEvent,
@@ -34,6 +39,7 @@ export type Next<D> = (stored: Stored<D> | null) => Promise<Stored<D> | null>;
 export interface EntityWriter {
   commitMessage(wamid: string, next: Next<MessageDoc>): Promise<void>;
   commitConversation(phoneNumberId: string, userKey: string, next: Next<ConversationDoc>): Promise<void>;
+  commitBusiness(businessId: string, next: Next<BusinessDoc>): Promise<void>;
   /** Which of these event ids the event log already holds (re-sent messages older than the conversation's latest). */
   logged(eventIds: string[]): Promise<Set<string>>;
 }
@@ -144,4 +150,31 @@ export async function applyMessageBatch(
   await Promise.all([...conversationWrites, ...messageWrites]);
 
   return batch.map((envelope, index) => ({ ...conversations.get(index)!, message: messages.get(envelope.event.wamid)! }));
+}
+
+/**
+ * Field events, per business: each new one is a change (`applied`) numbered in the
+ * business's feed; one seen before (its mark, or its log row for a re-send past the marks)
+ * is what it was.
+ */
+export async function applyFieldBatch(writer: EntityWriter, batch: readonly FieldEnvelope[]): Promise<ApplyResult<BusinessDoc>[]> {
+  const results: ApplyResult<BusinessDoc>[] = new Array(batch.length);
+  const writes = groupBy(batch, (e) => businessIdOf(e.event)).map(async (group) => {
+    const envelopes = group.map((g) => g.envelope);
+    await writer.commitBusiness(businessIdOf(envelopes[0]!.event), async (stored) => {
+      const before = stored && stateOf(stored);
+      const after = envelopes.map(businessDocOf).reduce(joinBusinessDocs, before ?? businessDocOf(envelopes[0]!));
+      const held = new Set(stored?.feed?.recent.map((m) => m.eventId));
+      const unknown = envelopes.map((e) => e.event.id).filter((id) => !held.has(id));
+      const resent = unknown.length ? await writer.logged(unknown) : new Set<string>();
+      const outcomes = envelopes.map((e): EventOutcome => ({ eventId: e.event.id, outcome: resent.has(e.event.id) ? 'duplicate' : 'applied' }));
+      const marked = markFeed(stored?.feed, outcomes);
+      group.forEach((g, i) => {
+        results[g.index] = resultOf(outcomes[i]!, marked.marks[i], after);
+      });
+      return nextDoc(stored, after, marked.feed, marked.advanced);
+    });
+  });
+  await Promise.all(writes);
+  return results;
 }

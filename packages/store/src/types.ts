@@ -1,7 +1,9 @@
 import type {
+  BusinessDoc,
   ConversationDoc,
   Envelope,
   EventLogEntry,
+  FieldEnvelope,
   MessageDoc,
   MessageEvent,
   Outcome,
@@ -45,6 +47,8 @@ export interface StateStore {
   init(): Promise<void>;
   applyStatuses(batch: Envelope<StatusEvent>[]): Promise<ApplyResult<MessageDoc>[]>;
   applyMessages(batch: Envelope<MessageEvent>[]): Promise<MessageApplyResult[]>;
+  /** Field events (non-messages changes), numbered in their business's feed. */
+  applyFields(batch: FieldEnvelope[]): Promise<ApplyResult<BusinessDoc>[]>;
   /** Records each entry once by eventId; an existing id is reported as a duplicate. */
   appendLog(entries: EventLogEntry[]): Promise<LogAppendResult>;
   getMessage(wamid: string): Promise<MessageDoc | null>;

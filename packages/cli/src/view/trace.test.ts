@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { plain } from './style.ts';
 import { formatTrace, traceReport } from './trace.ts';
 
-const base = { kind: 'status' as const, key: 'wamid.A', wamid: 'wamid.A', userKey: '15550001', userIds: ['15550001'], phoneNumberId: '1065' };
+const base = { kind: 'status' as const, key: 'wamid.A', wamid: 'wamid.A', userKey: '15550001', ids: ['15550001'], phoneNumberId: '1065' };
 const read: EventLogEntry = {
   ...base,
   eventId: 'status-read0000000001',

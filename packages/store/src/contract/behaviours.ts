@@ -1,9 +1,9 @@
 // Store behaviours beyond the seeds: joins across kinds, duplicates, the log and timelines.
-import { logEntryOf, messageView } from '@wamesh/core';
+import { type FieldEnvelope, fieldLogEntryOf, logEntryOf, messageView, splitWebhook } from '@wamesh/core';
 import { expect, it } from 'vitest';
 import type { ContractContext } from './context.ts';
 import { deliver } from './deliver.ts';
-import { BUSINESS, inboundEnvelope, statusEnvelope } from './events.ts';
+import { BUSINESS, inboundEnvelope, statusEnvelope, WABA } from './events.ts';
 
 const T = 1_760_000_000;
 
@@ -46,6 +46,44 @@ export function behaviours(ctx: ContractContext): void {
     await deliver(store, [old, now]);
     expect(await store.getConversation(BUSINESS, '5511999990009')).toMatchObject({ userKey: 'BR.77', last: { wamid: 'wamid.post' } });
     expect(await store.getConversation(BUSINESS, 'BR.77')).toMatchObject({ userKey: 'BR.77' });
+  });
+
+  it('fields - each new field event is the next entry of its business, a re-send is recognised, the trace finds them', async () => {
+    const store = await ctx.fresh();
+    const [update, template] = splitWebhook(
+      {
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: WABA,
+            time: T,
+            changes: [
+              { field: 'account_update', value: { event: 'ACCOUNT_RESTRICTION', phone_number: '1555' } },
+              { field: 'message_template_status_update', value: { event: 'PAUSED', message_template_id: 7 } },
+            ],
+          },
+        ],
+      },
+      4,
+    ).fields;
+    const meta = { region: 'eu', receivedAt: T * 1000 };
+    const log = async (batch: FieldEnvelope[]) => {
+      const results = await store.applyFields(batch);
+      await store.appendLog(batch.map((e, i) => fieldLogEntryOf(e, results[i]!, Date.now())));
+      return results;
+    };
+    const first = await log([{ event: update!, meta }, { event: template!, meta }]);
+    expect(first.map((r) => [r.outcome, r.seq])).toEqual([['applied', 1], ['applied', 2]]);
+    // Meta re-sends the same webhook later: the same commit again, and the log sees a duplicate.
+    const again = await log([{ event: template!, meta }]);
+    expect(again.map((r) => [r.outcome, r.seq])).toEqual([['applied', 2]]);
+    // Same time (entry.time): the timeline orders them by id; the feed numbers say the commit order.
+    const rows = (await store.timeline(WABA)).sort((a, b) => a.seq! - b.seq!);
+    expect(rows.map((r) => [r.kind, r.field, r.seq, r.feedKey])).toEqual([
+      ['field', 'account_update', 1, `field:${WABA}`],
+      ['field', 'message_template_status_update', 2, `field:${WABA}`],
+    ]);
+    expect(rows[0]!.payload).toMatchObject({ field: 'account_update', value: { event: 'ACCOUNT_RESTRICTION' } });
   });
 
   it('status and message of one wamid in the same batch both land (they race on one document)', async () => {

@@ -4,11 +4,12 @@ import type { NatsConnection } from '@nats-io/nats-core';
 export interface KvBuckets {
   messages: KV;
   conversations: KV;
+  businesses: KV;
   events: KV;
 }
 
 export interface KvBucketOptions {
-  /** Bucket names are `${prefix}_messages`, `${prefix}_conversations`, `${prefix}_events`. */
+  /** Bucket names are `${prefix}_messages`, `_conversations`, `_businesses`, `_events`. */
   prefix: string;
   replicas: number;
   /** Age after which event-log rows expire (the bucket's max age: 2.9 has no per-key TTL). */
@@ -21,6 +22,7 @@ export const eventRowsSubject = (prefix: string): string => `$KV.${bucketNames(p
 export const bucketNames = (prefix: string) => ({
   messages: `${prefix}_messages`,
   conversations: `${prefix}_conversations`,
+  businesses: `${prefix}_businesses`,
   events: `${prefix}_events`,
 });
 
@@ -29,10 +31,11 @@ export async function openBuckets(nc: NatsConnection, opts: KvBucketOptions): Pr
   const kvm = new Kvm(nc);
   const names = bucketNames(opts.prefix);
   const base = { replicas: opts.replicas, history: 1 };
-  const [messages, conversations, events] = await Promise.all([
+  const [messages, conversations, businesses, events] = await Promise.all([
     kvm.create(names.messages, base),
     kvm.create(names.conversations, base),
+    kvm.create(names.businesses, base),
     kvm.create(names.events, opts.eventTtlMs ? { ...base, ttl: opts.eventTtlMs } : base),
   ]);
-  return { messages, conversations, events };
+  return { messages, conversations, businesses, events };
 }

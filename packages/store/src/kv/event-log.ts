@@ -22,7 +22,7 @@ export async function createOnce(kv: KV, key: string, value: string): Promise<bo
  */
 async function appendOne(kv: KV, entry: EventLogEntry): Promise<boolean> {
   const inserted = await createOnce(kv, eventKey(entry.eventId), JSON.stringify(entry));
-  const keys = new Set([entry.wamid, ...entry.userIds].filter((k) => k !== ''));
+  const keys = new Set([entry.wamid, ...entry.ids].filter((k) => k !== ''));
   await Promise.all([...keys].map((k) => createOnce(kv, timelineKey(k, entry.eventId), '')));
   return inserted;
 }

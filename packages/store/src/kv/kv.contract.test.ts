@@ -31,6 +31,7 @@ function bind(store: KvStore): StateStore {
     init: () => store.init(),
     applyStatuses: (b) => store.applyStatuses(b),
     applyMessages: (b) => store.applyMessages(b),
+    applyFields: (b) => store.applyFields(b),
     appendLog: (e) => store.appendLog(e),
     getMessage: (w) => store.getMessage(w),
     getConversation: (p, w) => store.getConversation(p, w),

@@ -3,12 +3,13 @@ import {
   type ConversationDoc,
   type Envelope,
   type EventLogEntry,
+  type FieldEnvelope,
   type MessageDoc,
   type MessageEvent,
   type StatusEvent,
 } from '@wamesh/core';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { applyMessageBatch, applyStatusBatch, type EntityWriter, type Stored, stateOf } from '../batch.ts';
+import { applyFieldBatch, applyMessageBatch, applyStatusBatch, type EntityWriter, type Stored, stateOf } from '../batch.ts';
 import { latestConversation } from '../conversation-lookup.ts';
 import { StoreError } from '../errors.ts';
 import type { StateStore } from '../types.ts';
@@ -29,7 +30,7 @@ export interface KvStoreOptions {
   /** Expire event-log rows after this long (bucket max age); kept forever when unset. */
   eventTtlMs?: number;
   /** Called each time a compare-and-set lost to another writer and is retried (for metrics). */
-  onCasConflict?: (bucket: 'messages' | 'conversations', key: string) => void;
+  onCasConflict?: (bucket: 'messages' | 'conversations' | 'businesses', key: string) => void;
 }
 
 /** The embedded store: JetStream KV buckets, every write a compare-and-set on the key's revision. */
@@ -71,13 +72,14 @@ export class KvStore implements StateStore {
         ids.filter((id) => id !== userKey).map((id) => createOnce(conversations, aliasKey(phoneNumberId, id), userKey)),
       );
     },
+    commitBusiness: (businessId, next) => casUpdate(this.#b.businesses, messageKey(businessId), next, this.#conflict('businesses')),
     logged: async (eventIds) => {
       const found = await Promise.all(eventIds.map((id) => this.#b.events.get(eventKey(id))));
       return new Set(eventIds.filter((_, i) => found[i]?.operation === 'PUT'));
     },
   };
 
-  #conflict(bucket: 'messages' | 'conversations'): ((key: string) => void) | undefined {
+  #conflict(bucket: 'messages' | 'conversations' | 'businesses'): ((key: string) => void) | undefined {
     const hook = this.#opts.onCasConflict;
     return hook && ((key) => hook(bucket, key));
   }
@@ -88,6 +90,10 @@ export class KvStore implements StateStore {
 
   applyMessages(batch: Envelope<MessageEvent>[]) {
     return applyMessageBatch(this.#writer, batch);
+  }
+
+  applyFields(batch: FieldEnvelope[]) {
+    return applyFieldBatch(this.#writer, batch);
   }
 
   appendLog(entries: EventLogEntry[]) {

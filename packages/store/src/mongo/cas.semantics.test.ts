@@ -13,7 +13,7 @@ import { MemoryCollection } from './memory-collection.ts';
 function memoryStore() {
   const messages = new MemoryCollection();
   const conversations = new MemoryCollection();
-  const writer = mongoEntityWriter({ messages, conversations, logged: async () => new Set<string>() });
+  const writer = mongoEntityWriter({ messages, conversations, businesses: new MemoryCollection(), logged: async () => new Set<string>() });
   return { messages, conversations, writer };
 }
 

@@ -58,11 +58,13 @@ export async function casUpdate<D>(c: CasCollection, id: string, next: Next<D>, 
 export function mongoEntityWriter(c: {
   messages: CasCollection;
   conversations: CasCollection;
+  businesses: CasCollection;
   logged(eventIds: string[]): Promise<Set<string>>;
 }): EntityWriter {
   return {
     commitMessage: (wamid, next) => casUpdate(c.messages, wamid, next),
     commitConversation: (phoneNumberId, userKey, next) => casUpdate(c.conversations, conversationId(phoneNumberId, userKey), next),
+    commitBusiness: (businessId, next) => casUpdate(c.businesses, businessId, next),
     logged: c.logged,
   };
 }

@@ -5,7 +5,7 @@ import type { EventLogEntry } from '@wamesh/core';
 export const MAJORITY: WriteConcernSettings = { w: 'majority' };
 export const PRIMARY: ReadPreference['mode'] = 'primary';
 
-export const COLLECTIONS = { messages: 'messages', conversations: 'conversations', events: 'events' } as const;
+export const COLLECTIONS = { messages: 'messages', conversations: 'conversations', businesses: 'businesses', events: 'events' } as const;
 
 /** Stored message document: MessageDoc plus `_id` = wamid. */
 export interface StoredMessage {
@@ -25,6 +25,8 @@ export type StoredEvent = Omit<EventLogEntry, 'eventId'> & { _id: string; logged
 export interface Collections {
   messages: Collection<StoredMessage>;
   conversations: Collection<StoredConversation>;
+  /** Business documents (per phone number or WABA): the field events' feed numbers. */
+  businesses: Collection<StoredConversation>;
   events: Collection<StoredEvent>;
 }
 
@@ -33,14 +35,15 @@ export function collectionsOf(db: Db): Collections {
   return {
     messages: db.collection<StoredMessage>(COLLECTIONS.messages, opts),
     conversations: db.collection<StoredConversation>(COLLECTIONS.conversations, opts),
+    businesses: db.collection<StoredConversation>(COLLECTIONS.businesses, opts),
     events: db.collection<StoredEvent>(COLLECTIONS.events, opts),
   };
 }
 
-/** Timeline look-ups by wamid or any user identifier, in WhatsApp order. */
+/** Timeline look-ups by wamid or any other id (a user's, or a field event's business), in WhatsApp order. */
 export const eventIndexes: IndexDescription[] = [
   { key: { wamid: 1, timestamp: 1, receivedAt: 1, _id: 1 }, name: 'timeline_wamid' },
-  { key: { userIds: 1, timestamp: 1, receivedAt: 1, _id: 1 }, name: 'timeline_userIds' },
+  { key: { ids: 1, timestamp: 1, receivedAt: 1, _id: 1 }, name: 'timeline_ids' },
 ];
 
 /** Identifier kinds of ConversationDoc.ids: a conversation is found by any of them. */

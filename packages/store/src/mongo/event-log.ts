@@ -45,7 +45,7 @@ export async function loggedOf(c: Collections, eventIds: string[]): Promise<Set<
 /** Every logged event of a wamid or wa_id, in WhatsApp order (then receive time, then id). */
 export async function timelineOf(c: Collections, key: string): Promise<EventLogEntry[]> {
   const rows = await c.events
-    .find({ $or: [{ wamid: key }, { userIds: key }] })
+    .find({ $or: [{ wamid: key }, { ids: key }] })
     .sort({ timestamp: 1, receivedAt: 1, _id: 1 })
     .toArray();
   return rows.map(fromStoredEvent);

@@ -1,6 +1,6 @@
-import type { ConversationDoc, Envelope, EventLogEntry, MessageDoc, MessageEvent, StatusEvent } from '@wamesh/core';
+import type { ConversationDoc, Envelope, EventLogEntry, FieldEnvelope, MessageDoc, MessageEvent, StatusEvent } from '@wamesh/core';
 import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
-import { applyMessageBatch, applyStatusBatch, type EntityWriter, stateOf } from '../batch.ts';
+import { applyFieldBatch, applyMessageBatch, applyStatusBatch, type EntityWriter, stateOf } from '../batch.ts';
 import type { StateStore } from '../types.ts';
 import { latestConversation } from '../conversation-lookup.ts';
 import { type CasCollection, fromMongo, type MongoDoc, mongoEntityWriter } from './cas.ts';
@@ -44,6 +44,7 @@ export class MongoStore implements StateStore {
     this.#writer = mongoEntityWriter({
       messages: c.messages as unknown as CasCollection,
       conversations: c.conversations as unknown as CasCollection,
+      businesses: c.businesses as unknown as CasCollection,
       logged: (ids) => loggedOf(c, ids),
     });
     this.#ttlSeconds = opts.eventTtlSeconds;
@@ -60,6 +61,10 @@ export class MongoStore implements StateStore {
 
   applyMessages(batch: Envelope<MessageEvent>[]) {
     return applyMessageBatch(this.#writer, batch);
+  }
+
+  applyFields(batch: FieldEnvelope[]) {
+    return applyFieldBatch(this.#writer, batch);
   }
 
   appendLog(entries: EventLogEntry[]) {
