@@ -13,6 +13,8 @@ const read: EventLogEntry = {
   receivedAt: 1_700_000_011_000,
   appliedAt: 1_700_000_011_050,
   outcome: 'applied',
+  feedKey: 'msg:wamid.A',
+  seq: 2,
   traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
 };
 const delivered: EventLogEntry = {
@@ -39,7 +41,8 @@ describe('trace view', () => {
     expect(lines[staleRow + 1]).toContain('arrived after read');
     expect(lines[staleRow + 1]).toContain('us-east');
     expect(lines[staleRow + 1]).toContain('3s newer');
-    expect(lines.find((l) => /^\s+\d{4}-/.test(l) && l.includes('read'))).toMatch(/applied\s+0af7651916cd43dd8448eb211c80319c$/);
+    // The read made feed entry #2 of its message; the trace id closes the row.
+    expect(lines.find((l) => /^\s+\d{4}-/.test(l) && l.includes('read'))).toMatch(/applied\s+#2\s+0af7651916cd43dd8448eb211c80319c$/);
   });
 
   it('trace view - an unknown key says so', () => {

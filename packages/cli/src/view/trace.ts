@@ -19,9 +19,11 @@ export function traceReport(key: string, entries: EventLogEntry[]): TraceReport 
   return { key, events, inversions: events.filter((e) => e.outcome === 'stale').length };
 }
 
-const what = (e: EventLogEntry): string => (e.kind === 'status' ? (e.status ?? '?') : `msg:${e.type ?? '?'}`);
+const what = (e: EventLogEntry): string =>
+  e.kind === 'status' ? (e.status ?? '?') : e.kind === 'field' ? `field:${e.field ?? '?'}` : `msg:${e.type ?? '?'}`;
 // A user's timeline mixes messages: then every row says which one it is about.
-const label = (e: EventLogEntry, mixed: boolean): string => (e.kind === 'msg' || mixed ? `${what(e)} ${e.wamid}` : what(e));
+const label = (e: EventLogEntry, mixed: boolean): string =>
+  e.kind === 'field' ? what(e) : e.kind === 'msg' || mixed ? `${what(e)} ${e.wamid}` : what(e);
 
 /**
  * The human timeline, in WhatsApp-time order. A stale event gets a marker and a line under
@@ -49,6 +51,8 @@ export function formatTrace(report: TraceReport, style: Style): string[] {
       clock(e.receivedAt),
       clock(e.appliedAt),
       outcome,
+      // The change-feed entry the event made: its number in its key's feed (none for a duplicate).
+      e.seq === undefined ? '-' : `#${e.seq}`,
       e.traceId ?? '-',
     ]);
     if (stale && e.beatenBy) {
@@ -63,7 +67,7 @@ export function formatTrace(report: TraceReport, style: Style): string[] {
       );
     }
   });
-  const lines = table(['', 'whatsapp time (UTC)', 'event', 'region', 'received', 'applied', 'outcome', 'trace'], rows, style);
+  const lines = table(['', 'whatsapp time (UTC)', 'event', 'region', 'received', 'applied', 'outcome', 'feed', 'trace'], rows, style);
   const out = [head, lines[0]!];
   lines.slice(1).forEach((l, i) => {
     out.push(l);
