@@ -29,6 +29,7 @@ export interface LoadResult {
   ok?: number;
   status503?: number;
   okP99?: number;
+  okP99FromSend?: number;
   /** Paced with reportAccepted: ranks of the bodies answered 200 (body i of the run), warm-up included. */
   accepted?: number[];
 }

@@ -14,6 +14,8 @@ export interface OverloadReport {
   /** Share of the measured requests answered 503. */
   shed: number;
   okP99: number;
+  /** The same from when each request went out: the ingress's share, without the load generator's queue. */
+  okP99FromSend: number;
   /** Other answers than 200 and 503, and requests without an answer. */
   otherNon2xx: number;
   errors: number;
@@ -59,6 +61,7 @@ export async function overloadReport(
     okRps: (r.ok ?? 0) / seconds,
     shed: (r.status503 ?? 0) / Math.max(1, r.requests),
     okP99: r.okP99 ?? 0,
+    okP99FromSend: r.okP99FromSend ?? 0,
     otherNon2xx: r.non2xx - (r.status503 ?? 0),
     errors: r.errors,
     acceptedEvents: (r.accepted?.length ?? 0) * eventsPerRequest,
@@ -70,7 +73,7 @@ export function formatOverload(o: OverloadReport, connections: number): string[]
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   return [
     `overload: (c) open-loop at ${Math.round(o.offered)} req/s (2× its peak) over ${connections} connections`,
-    `  200s: ${Math.round(o.okRps)} req/s, p99 ${o.okP99.toFixed(1)} ms (from due time)   503s: ${pct(o.shed)} of requests   other non-2xx: ${o.otherNon2xx}, errors: ${o.errors}`,
+    `  200s: ${Math.round(o.okRps)} req/s, p99 ${o.okP99.toFixed(1)} ms from due time, ${o.okP99FromSend.toFixed(1)} ms from sending   503s: ${pct(o.shed)} of requests   other non-2xx: ${o.otherNon2xx}, errors: ${o.errors}`,
     `  events answered 200: ${o.acceptedEvents}, missing from the stream: ${o.missing}`,
   ];
 }

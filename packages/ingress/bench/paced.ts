@@ -37,8 +37,9 @@ export interface PacedResult {
   /** Of the measured requests: answered 200, and answered 503 (shed or unavailable). */
   ok: number;
   status503: number;
-  /** p99 of the measured requests answered 200 alone. */
+  /** p99 of the measured requests answered 200 alone; and from when each was sent (the server's share). */
   okP99: number;
+  okP99FromSend: number;
   /** Every request answered 200, warm-up included, by its rank among the calls to next(). */
   accepted: number[];
 }
@@ -46,8 +47,9 @@ export interface PacedResult {
 interface Pending {
   due: number;
   recorded: boolean;
-  /** Rank of its body among the calls to next(); set when sent. */
+  /** Rank of its body among the calls to next(), and when it went out; set when sent. */
   index: number;
+  sentAt: number;
 }
 
 export async function paced(opts: PacedOptions): Promise<PacedResult> {
@@ -57,6 +59,7 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
   const total = warmup + Math.round(opts.rate * opts.durationSec);
   const latencies: number[] = [];
   const okLatencies: number[] = [];
+  const okFromSend: number[] = [];
   const accepted: number[] = [];
   let status503 = 0;
   let bodies = 0;
@@ -85,7 +88,10 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
       const latency = performance.now() - p.due;
       if (status === 0) errors++;
       else if (status !== 200) non2xx++;
-      if (status === 200) okLatencies.push(latency);
+      if (status === 200) {
+        okLatencies.push(latency);
+        okFromSend.push(performance.now() - p.sentAt);
+      }
       if (status === 503) status503++;
       latencies.push(latency);
     }
@@ -117,6 +123,7 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
     }
     send(p: Pending) {
       p.index = bodies++;
+      p.sentAt = performance.now();
       this.inFlight = p;
       this.socket.write(request());
     }
@@ -154,7 +161,7 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
         measureStart = now;
         opts.onMeasureStart?.();
       }
-      queue.push({ due: start + sent * interval, recorded: sent >= warmup, index: -1 });
+      queue.push({ due: start + sent * interval, recorded: sent >= warmup, index: -1, sentAt: 0 });
       sent++;
     }
     dispatch();
@@ -167,8 +174,9 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
 
   latencies.sort((x, y) => x - y);
   okLatencies.sort((x, y) => x - y);
+  okFromSend.sort((x, y) => x - y);
   const n = latencies.length;
   const at = (p: number) => percentile(latencies, p);
   const ok = okLatencies.length;
-  return { requests: n, rps: n / seconds, p50: at(50), p99: at(99), max: at(100), non2xx, errors, ok, status503, okP99: percentile(okLatencies, 99), accepted };
+  return { requests: n, rps: n / seconds, p50: at(50), p99: at(99), max: at(100), non2xx, errors, ok, status503, okP99: percentile(okLatencies, 99), okP99FromSend: percentile(okFromSend, 99), accepted };
 }

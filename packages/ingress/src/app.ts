@@ -9,7 +9,7 @@ import { IngressError, sendError } from './errors.ts';
 import { ingressMetrics } from './metrics.ts';
 import { probeRoutes, type ReadinessProbe } from './probes.ts';
 import { createEventPublisher } from './publish.ts';
-import { shedLoad } from './shed.ts';
+import { sheddingServer } from './shed.ts';
 import { webhookRoutes } from './webhook.ts';
 
 declare module 'fastify' {
@@ -52,6 +52,13 @@ export function buildApp(deps: IngressDeps): FastifyInstance {
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => `${instanceId}-${(++requests).toString(36)}`,
+    serverFactory: sheddingServer({
+      maxInFlight: config.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      path: '/webhook',
+      retryAfterSeconds: 1,
+      logger: deps.logger,
+      onShed: () => metrics.requests.inc({ route: '/webhook', status: 503, code: 'OVERLOADED' }),
+    }),
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('waErrorCode', '');
@@ -92,7 +99,6 @@ export function buildApp(deps: IngressDeps): FastifyInstance {
     return sendError(reply, new IngressError('NOT_FOUND'));
   });
 
-  shedLoad(app, { maxInFlight: config.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, routes: ['POST /webhook'], retryAfterSeconds: 1 });
   app.register(probeRoutes, { readiness: deps.readiness, metrics: deps.metrics, closing: () => closing });
   app.register(webhookRoutes, {
     appSecrets: config.appSecrets,
