@@ -198,6 +198,13 @@ describe('business-scoped user ids, end to end', () => {
       const doc = JSON.parse(io.stdout.join('\n'));
       expect(doc, id).toMatchObject({ userKey: bsuid, last: { wamid: 'wamid.bs.new' }, ids: { waId: [wa], userId: [bsuid], username: ['ana.b'] } });
     }
+    // Statuses of a message sent to the user, recipient named by BSUID only: `wamesh status` by either id.
+    await post('eu-west', { phoneNumberId: BUSINESS, statuses: [{ id: 'wamid.bs.out', status: 'read', timestamp: T + 60, recipientUserId: bsuid }] });
+    for (const id of ['wamid.bs.out', bsuid]) {
+      const io = captureIo();
+      expect(await runCli(['status', id, '--nats', nats().regions['eu-west']![0]!, '--json'], io), io.stderr.join('\n')).toBe(0);
+      expect(JSON.stringify(JSON.parse(io.stdout.join('\n'))), id).toContain('"status":"read"');
+    }
     const trace = captureIo();
     expect(await runCli(['trace', wa, '--nats', nats().regions['us-east']![0]!, '--json'], trace)).toBe(0);
     expect(JSON.stringify(JSON.parse(trace.stdout.join('\n')))).toContain('wamid.bs.old');

@@ -7,14 +7,22 @@ import { formatConversation, formatMessage } from '../view/docs.ts';
 /** Where the read commands look, and how they print. */
 export type ReadFlags = TargetFlags & { json?: true };
 
-export async function statusCommand(ctx: Context, wamid: string, flags: ReadFlags): Promise<number> {
+/**
+ * A message's status by its wamid; given a user's identifier instead (wa_id, BSUID,
+ * username), the status of every message the business sent them that the log has seen.
+ */
+export async function statusCommand(ctx: Context, key: string, flags: ReadFlags): Promise<number> {
   const { store, close } = await openStore(ctx, resolveTarget(ctx, flags));
   try {
-    const doc = await store.getMessage(wamid);
-    if (!doc) throw new CliError('E_NOT_FOUND', `no message ${wamid} in the store`);
-    // The JSON is the stored document plus the merged fields (core's messageView).
-    if (flags.json) ctx.io.out(JSON.stringify(messageView(doc), null, 2));
-    else for (const line of formatMessage(doc, ctx.style())) ctx.io.out(line);
+    const own = await store.getMessage(key);
+    const wamids = own
+      ? [key]
+      : [...new Set((await store.timeline(key)).filter((e) => e.kind === 'status').map((e) => e.wamid))];
+    const docs = (await Promise.all(wamids.map((w) => store.getMessage(w)))).filter((d) => d !== null);
+    if (docs.length === 0) throw new CliError('E_NOT_FOUND', `no message ${key}, and no message sent to a user ${key}, in the store`);
+    // The JSON is the stored document plus the merged fields (core's messageView); a user's: a list of them.
+    if (flags.json) ctx.io.out(JSON.stringify(own ? messageView(own) : docs.map(messageView), null, 2));
+    else for (const [i, doc] of docs.entries()) for (const line of [...(i ? [''] : []), ...formatMessage(doc, ctx.style())]) ctx.io.out(line);
     return 0;
   } finally {
     await close();
