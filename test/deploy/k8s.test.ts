@@ -133,6 +133,8 @@ describe('k8s - workloads', () => {
       expect(c.image).toMatch(/^wamesh\/cli:/);
       expect(c.args?.[0]).toBe('provision');
       expect(c.args?.[c.args.indexOf('--regions') + 1]).toBe('$(WAMESH_REGION)');
+      // Three copies of every stream: a 200 survives the loss of a NATS node (README, Durability).
+      expect(c.args?.[c.args.indexOf('--replicas') + 1]).toBe('3');
       const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e]));
       expect(env['WAMESH_REGION']?.valueFrom?.['configMapKeyRef']?.name).toBe('wamesh-region');
       expect(env['NATS_USER']?.value).toBe('admin');
