@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1.7
 # One image recipe for every wamesh service. There is no build step: Node 24 runs the
 # TypeScript sources directly (type stripping), so a target is the workspace sources plus
-# the production dependencies of one service. Targets: ingress, consumer, cli.
+# the production dependencies of one service. Targets: ingress, consumer, relay, cli.
 #   docker build --target consumer -t wamesh/consumer .
 ARG NODE_IMAGE=node:24-alpine
 
@@ -23,6 +23,10 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
 FROM pnpm AS consumer-deps
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm install --offline --prod --frozen-lockfile --filter "@wamesh/consumer..."
+
+FROM pnpm AS relay-deps
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+    pnpm install --offline --prod --frozen-lockfile --filter "@wamesh/relay..."
 
 FROM pnpm AS cli-deps
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
@@ -47,6 +51,11 @@ FROM runtime AS consumer
 COPY --from=consumer-deps /app /app
 EXPOSE 9464
 CMD ["node", "packages/consumer/src/main.ts"]
+
+FROM runtime AS relay
+COPY --from=relay-deps /app /app
+EXPOSE 9464
+CMD ["node", "packages/relay/src/main.ts"]
 
 FROM runtime AS cli
 COPY --from=cli-deps /app /app

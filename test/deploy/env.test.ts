@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { consumerEnvSchema, loadConsumerEnv } from '@wamesh/consumer';
 import { ingressEnvSchema, loadIngressEnv } from '@wamesh/ingress';
 import { describe, expect, it } from 'vitest';
+// The relay is no dependency of the root package: its env module is loaded from its source.
+import { loadRelayEnv, relayEnvSchema } from '../../packages/relay/src/env.ts';
 import { loadCompose, REGIONS, ROOT, readText, serviceEnv } from './files.ts';
 import { k8sDir, type Manifest, podSpec, render } from './kustomize.ts';
 
@@ -15,8 +17,14 @@ type Kind = keyof typeof services;
 /** Variables a service reads that its schema does not own (the OpenTelemetry SDK reads OTEL_*). */
 const foreign = (name: string): boolean => name.startsWith('OTEL_');
 
-function expectComplete(kind: Kind, env: Record<string, string>, where: string): void {
-  const { schema, load } = services[kind];
+interface EnvModule {
+  schema: { safeParse(env: unknown): { success: boolean; error?: { issues: unknown } }; shape: object };
+  load(env: Record<string, string>): unknown;
+}
+const relay: EnvModule = { schema: relayEnvSchema, load: loadRelayEnv };
+
+function expectComplete(kind: Kind | 'relay', env: Record<string, string>, where: string): void {
+  const { schema, load }: EnvModule = kind === 'relay' ? relay : services[kind];
   const parsed = schema.safeParse(env);
   expect(parsed.success, `${where}: ${parsed.success ? '' : JSON.stringify(parsed.error.issues)}`).toBe(true);
   // The loader's cross-field rules too (STORE=mongo needs MONGODB_URI, TLS key with cert).
@@ -38,6 +46,15 @@ describe('env - docker compose', () => {
       });
     }
   }
+
+  it('env - compose relay satisfies the relay schema: one relay for the mesh, its own NATS user', () => {
+    const env = serviceEnv(compose.services['relay']!);
+    expectComplete('relay', env, 'relay');
+    expect(env['NATS_USER']).toBe('relay');
+    expect(env['NATS_PASS']).toBe(serviceEnv(compose.services['nats-us-east']!)['NATS_PASS_RELAY']);
+    // It can fail over to any region's NATS.
+    expect(env['NATS_URLS']!.split(',').sort()).toEqual(REGIONS.map((r) => `nats://nats-${r}:4222`).sort());
+  });
 });
 
 /** Secret keys come from the documented examples (infra/k8s/base/secrets/<name>.env.example). */
@@ -90,6 +107,18 @@ describe('env - kubernetes overlays', () => {
     }
   }
 
+  for (const r of REGIONS) {
+    it(`env - k8s ${r} relay satisfies the relay schema, as the mesh's relay user`, () => {
+      const ms = render(k8sDir('overlays', r));
+      const d = ms.find((m) => m.kind === 'Deployment' && m.metadata.name === 'wamesh-relay')!;
+      const env = podEnv(ms, d);
+      expectComplete('relay', env, `k8s ${r} relay`);
+      expect(env['NATS_USER']).toBe('relay');
+      const port = podSpec(d).containers[0].ports[0].containerPort;
+      expect(Number(env['METRICS_PORT'])).toBe(port);
+    });
+  }
+
   it('env - credentials live in Secrets, never in ConfigMaps', () => {
     for (const r of REGIONS) {
       for (const m of render(k8sDir('overlays', r)).filter((x) => x.kind === 'ConfigMap')) {
@@ -116,6 +145,15 @@ function routes(kind: Kind): Set<string> {
 }
 
 describe('env - probes point at routes that exist', () => {
+  it('probes - the relay serves /metrics, where compose and k8s probe it', () => {
+    expect(readText('packages/relay/src/main.ts')).toContain(`req.url !== '/metrics'`);
+    const port = serviceEnv(loadCompose().services['relay']!)['METRICS_PORT'];
+    expect(String(loadCompose().services['relay']!.healthcheck?.test)).toContain(`127.0.0.1:${port}/metrics`);
+    const d = render(k8sDir('overlays', 'us-east')).find((m) => m.kind === 'Deployment' && m.metadata.name === 'wamesh-relay')!;
+    const c = podSpec(d).containers[0];
+    expect([c.readinessProbe.httpGet.path, c.livenessProbe.httpGet.path]).toEqual(['/metrics', '/metrics']);
+  });
+
   for (const kind of Object.keys(services) as Kind[]) {
     it(`probes - the ${kind} serves /healthz and /readyz`, () => {
       const have = routes(kind);

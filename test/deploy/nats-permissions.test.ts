@@ -140,6 +140,33 @@ describe('NATS permissions - static', () => {
     });
   }
 
+  it('permissions - relay reads the change feed, writes its own dead letters, cursors and leases, nothing else', () => {
+    const u = user('relay');
+    for (const s of [
+      '$JS.API.STREAM.INFO.KV_wamesh_events',
+      '$JS.API.CONSUMER.CREATE.KV_wamesh_events',
+      '$JS.API.CONSUMER.MSG.NEXT.KV_wamesh_events.feed-1',
+      'wamesh.relaydlq.app',
+      '$JS.API.STREAM.CREATE.RELAYDLQ',
+      '$KV.wamesh_relay.cursor.app.0',
+      '$JS.API.DIRECT.GET.KV_wamesh_relay.$KV.wamesh_relay.cursor.app.0',
+      '$KV.wamesh_leases_relay.shard.0',
+    ]) {
+      expect(canPub(u, s), s).toBe(true);
+    }
+    for (const s of [
+      '$KV.wamesh_events.e.1',
+      '$JS.API.STREAM.UPDATE.KV_wamesh_events',
+      '$JS.API.STREAM.DELETE.KV_wamesh_events',
+      '$JS.API.STREAM.PURGE.KV_wamesh_events',
+      '$JS.API.STREAM.DELETE.RELAYDLQ',
+      '$JS.API.STREAM.MSG.DELETE.RELAYDLQ',
+      ...REGIONS.flatMap((r) => [`wa.${r}.msg.0`, `waout.${r}.late`, `wadlq.${r}.0`, `$KV.wamesh_leases_${r}.shard.0`, `$JS.API.STREAM.CREATE.WA_${upper(r)}`]),
+    ]) {
+      expect(canPub(u, s), s).toBe(false);
+    }
+  });
+
   it('permissions - the admin user uses the JetStream API only, no data subjects', () => {
     const u = user('admin');
     expect(canPub(u, '$JS.API.STREAM.CREATE.WA_US_EAST')).toBe(true);
@@ -272,6 +299,44 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
       expect(out).not.toMatch(/Permissions Violation/i);
     } finally {
       ingress.kill('SIGTERM');
+    }
+  });
+
+  it('permissions (live) - the relay runs with its compose environment and user: its resources made, its lease taken, the feed read; admin lists its dead letters', async () => {
+    // The feed is the kv store's event log; the store makes its bucket (here, the admin).
+    const admin = await login('admin', passwords['NATS_PASS_ADMIN']!);
+    await new Kvm(admin).create('wamesh_events', { history: 1 });
+    const [port] = await freePorts(1);
+    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '' };
+    for (const [k, v] of Object.entries(serviceEnv(loadCompose().services['relay']!))) {
+      if (!k.startsWith('OTEL_')) env[k] = v; // no collector here
+    }
+    Object.assign(env, { NATS_URLS: url, NATS_PASS: passwords['NATS_PASS_RELAY']!, METRICS_PORT: String(port), LEASE_TTL_MS: '2000' });
+    const relay = spawn(process.execPath, [join(ROOT, 'packages', 'relay', 'src', 'main.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    relay.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    relay.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const jsm = await jetstreamManager(admin);
+      const rows = async (stream: string) => (await jsm.streams.info(stream).catch(() => undefined))?.state.messages ?? 0;
+      await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.status).toBe(200);
+      // Its resources made and its lease taken; then it reads the (empty) feed.
+      await expect.poll(() => rows('KV_wamesh_leases_relay')).toBeGreaterThan(0);
+      // A few feed polls later, nothing was refused.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(out).not.toMatch(/Permissions Violation|permissions violation|failed/i);
+
+      // What it publishes when an endpoint refuses an entry: a dead letter.
+      const nc = await login('relay', passwords['NATS_PASS_RELAY']!);
+      const entry = { id: 'e1', kind: 'field', key: 'field:1', seq: 1, region: 'us-east', receivedAt: 1, committedAt: 2, event: {} };
+      expect((await jetstream(nc).publish('wamesh.relaydlq.app', JSON.stringify(entry))).stream).toBe('RELAYDLQ');
+      // The operator's `wamesh relay dlq list`, as the admin user.
+      const cliEnv = { ...process.env, NATS_URLS: url, NATS_USER: 'admin', NATS_PASS: passwords['NATS_PASS_ADMIN']!, WAMESH_HOME: dir };
+      const listed = spawnSync(process.execPath, [join(ROOT, 'packages', 'cli', 'src', 'main.ts'), 'relay', 'dlq', 'list', '--json'], { env: cliEnv, encoding: 'utf8' });
+      expect(listed.status, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout)).toMatchObject({ total: 1, endpoints: ['app'], deadLetters: [{ entryId: 'e1', endpoint: 'app' }] });
+    } finally {
+      relay.kill('SIGTERM');
     }
   });
 
