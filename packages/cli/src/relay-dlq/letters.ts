@@ -127,12 +127,12 @@ export async function decideRelayDeadLetters(nc: NatsConnection, seqs: number[],
       results.push({ seq, action: 'not-found' });
       continue;
     }
+    const item = { seq, endpoint: l.endpoint, entryId: l.entryId, key: l.key };
     if (deleted.has(seq)) {
       // A copy of an entry named before: it went with that one.
-      results.push({ seq, endpoint: l.endpoint, entryId: l.entryId, key: l.key, action: taken });
+      results.push({ ...item, action: taken });
       continue;
     }
-    const item = { seq, endpoint: l.endpoint, entryId: l.entryId, key: l.key };
     while ((await decisions.decision(l.endpoint, l.entryId)) !== undefined && Date.now() < deadline) await sleep(opts.pollMs ?? 100);
     if ((await decisions.decision(l.endpoint, l.entryId)) !== undefined) {
       results.push({ ...item, action: 'pending' });
