@@ -3,7 +3,7 @@
 // the stream sequence and an ordered consumer reads from it; nothing here acks or writes.
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { type FeedEntry, feedEntryOfLogRow, feedEntrySchema, isLogRow } from '@wamesh/client';
+import { decodeFeedRecord, type FeedEntry } from '@wamesh/client';
 
 /** One record of the feed at `cursor`: an entry, no change (a log row of a duplicate), or why it could not be decoded. */
 export type FeedRecord = { cursor: number; entry: FeedEntry } | { cursor: number; invalid: string } | { cursor: number; none: true };
@@ -21,30 +21,9 @@ export interface JetStreamFeedOptions {
   buffer?: number;
 }
 
-const text = new TextDecoder();
-
-/**
- * Decodes one record: a row of the store's event log (the feed as the store commits it) or
- * an entry as such; an undecodable one is reported with its cursor, never thrown.
- */
+/** Decodes one record (client's decodeFeedRecord) at its feed position. */
 export function decodeRecord(cursor: number, data: Uint8Array): FeedRecord {
-  let json: unknown;
-  try {
-    json = JSON.parse(text.decode(data));
-  } catch {
-    return { cursor, invalid: 'not JSON' };
-  }
-  if (isLogRow(json)) {
-    const entry = feedEntryOfLogRow(json);
-    if (entry === null) return { cursor, none: true };
-    json = entry;
-  }
-  const parsed = feedEntrySchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { cursor, invalid: `${issue?.path.join('.') || 'entry'}: ${issue?.message ?? 'invalid'}` };
-  }
-  return { cursor, entry: parsed.data };
+  return { cursor, ...decodeFeedRecord(data) };
 }
 
 export function jetStreamFeedSource(nc: NatsConnection, opts: JetStreamFeedOptions): FeedSource {
