@@ -17,14 +17,10 @@ type Kind = keyof typeof services;
 /** Variables a service reads that its schema does not own (the OpenTelemetry SDK reads OTEL_*). */
 const foreign = (name: string): boolean => name.startsWith('OTEL_');
 
-interface EnvModule {
-  schema: { safeParse(env: unknown): { success: boolean; error?: { issues: unknown } }; shape: object };
-  load(env: Record<string, string>): unknown;
-}
-const relay: EnvModule = { schema: relayEnvSchema, load: loadRelayEnv };
+const relay = { schema: relayEnvSchema, load: loadRelayEnv };
 
 function expectComplete(kind: Kind | 'relay', env: Record<string, string>, where: string): void {
-  const { schema, load }: EnvModule = kind === 'relay' ? relay : services[kind];
+  const { schema, load } = kind === 'relay' ? relay : services[kind];
   const parsed = schema.safeParse(env);
   expect(parsed.success, `${where}: ${parsed.success ? '' : JSON.stringify(parsed.error.issues)}`).toBe(true);
   // The loader's cross-field rules too (STORE=mongo needs MONGODB_URI, TLS key with cert).
