@@ -48,8 +48,8 @@ const knownFlags: Record<string, string[]> = {
     '--home',
     '--json',
   ],
-  status: ['<wamid>', '--nats', '--mongo', '--home', '--json'],
-  conversation: ['<phone_number_id>', '<wa_id>', '--nats', '--mongo', '--home', '--json'],
+  status: ['<key>', '--nats', '--mongo', '--home', '--json'],
+  conversation: ['<phone_number_id>', '<user>', '--nats', '--mongo', '--home', '--json'],
   trace: ['<key>', '--nats', '--mongo', '--home', '--json'],
   simulate: [
     '--rate',
@@ -119,7 +119,7 @@ describe('cli usage errors', () => {
 
     const missing = await cli('conversation', '1065');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/wamesh conversation: missing required argument 'wa_id'/);
+    expect(missing.stderr).toMatch(/wamesh conversation: missing required argument 'user'/);
 
     const extra = await cli('trace', 'a', 'b');
     expect(extra.code).toBe(2);
