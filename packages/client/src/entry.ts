@@ -36,6 +36,10 @@ export const feedEntrySchema = z.looseObject({
       reordered: z.boolean().optional(),
       late: z.boolean().optional(),
       ambiguous: z.boolean().optional(),
+      /** NATS reader: entries of the key before this one were still missing after the gap timeout. */
+      gap: z.boolean().optional(),
+      /** NATS reader: handed after a later entry of its key (it came after its gap timed out, or again after a lost ack). */
+      behind: z.boolean().optional(),
     })
     .optional(),
 });

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AckPolicy } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { type EventLogEntry, logEntryOf, type StatusEvent } from '@wamesh/core';
 import { natsTest as test } from '@wamesh/nats-harness/vitest';
@@ -18,8 +19,10 @@ async function feed(nc: NatsConnection) {
   const prefix = `reader${++feedNo}`;
   const store = new KvStore({ nc, prefix });
   await store.init();
+  const bucket = bucketNames(prefix).events;
   return {
-    stream: `KV_${bucketNames(prefix).events}`,
+    bucket,
+    stream: `KV_${bucket}`,
     subject: eventRowsSubject(prefix),
     /** Appends rows one by one: the stream order is the order given. */
     async append(...rows: EventLogEntry[]) {
@@ -90,6 +93,13 @@ describe('client feed reader - per-key order from a durable consumer', () => {
   test('defaults to the KV store event log of prefix wamesh', () => {
     expect(DEFAULT_FEED_STREAM).toBe(`KV_${bucketNames('wamesh').events}`);
     expect(DEFAULT_FEED_SUBJECT).toBe(eventRowsSubject('wamesh'));
+  });
+
+  test('refuses a durable of that name with another filter: its position is in another feed', async ({ nc, jsm }) => {
+    const f = await feed(nc);
+    await jsm.consumers.add(f.stream, { durable_name: 'foreign', ack_policy: AckPolicy.Explicit, filter_subject: `$KV.${f.bucket}.t.>` });
+    const run = createFeedReader({ nc, ...f, durable: 'foreign' }).run(() => {});
+    await expect(run).rejects.toMatchObject({ name: 'FeedReaderError', code: 'E_FEED_CONSUMER' });
   });
 
   test('keeps each key in seq order with keys interleaved, one in flight per key; rows of no change are acked silently', async ({ nc, jsm }) => {

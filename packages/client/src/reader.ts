@@ -86,6 +86,13 @@ interface Recovery {
 const PULL_EXPIRES_MS = 2_000;
 const RELEASE_DELAY_MS = PULL_EXPIRES_MS + 500;
 
+/** A progress ack or nak on a closed connection throws; the entry is then left to its ack wait, as after a crash. */
+function quietly(signal: () => void): void {
+  try {
+    signal();
+  } catch {}
+}
+
 const defaultOnError = (err: FeedReaderError) => console.error(`${err.name} ${err.code}: ${err.message}`, err.cause ?? '');
 
 class ReaderRun {
@@ -223,8 +230,8 @@ class ReaderRun {
   }
 
   private keepAlive(): void {
-    for (const s of this.order.slots()) s.ref.working();
-    for (const m of this.recovery?.parked ?? []) m.working();
+    for (const s of this.order.slots()) quietly(() => s.ref.working());
+    for (const m of this.recovery?.parked ?? []) quietly(() => m.working());
   }
 
   /** After the last handler settled: what was not acked goes back to the consumer at once, for the next run. */
@@ -233,10 +240,10 @@ class ReaderRun {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
     for (const t of this.retries.values()) clearTimeout(t);
     this.order.close();
-    for (const s of this.order.slots()) s.ref.nak(RELEASE_DELAY_MS);
+    for (const s of this.order.slots()) quietly(() => s.ref.nak(RELEASE_DELAY_MS));
     if (this.recovery) {
       clearTimeout(this.recovery.timer);
-      for (const m of this.recovery.parked) m.nak(RELEASE_DELAY_MS);
+      for (const m of this.recovery.parked) quietly(() => m.nak(RELEASE_DELAY_MS));
     }
   }
 
