@@ -4,9 +4,10 @@
 // Standard Webhooks signature. Webhooks go in inverted across the regions; what the
 // business app receives comes out in the store's commit order per key, numbered without a
 // gap, never two at once for a key, and (with a hold window) in WhatsApp order.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startSuperCluster } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 // Not dependencies of the root package: loaded from their sources (as test/deploy does).
 import { runCli } from '../../packages/cli/src/cli.ts';
 import { captureIo } from '../../packages/cli/src/testing.ts';
@@ -14,7 +15,7 @@ import { buildWebhook, type ChangeSpec, type StatusEvent, webhookEvents } from '
 import type { FeedEntry } from '../../packages/client/src/index.ts';
 import { Receiver, startRelay } from '../../packages/relay/src/testkit.ts';
 import { bucketNames, createStore, eventRowsSubject, type StateStore } from '../../packages/store/src/index.ts';
-import { type RegionNode, startRegionNode, until } from './region-node.ts';
+import { type RegionNode, startRegionNode, WAIT } from './region-node.ts';
 
 const REGIONS = ['us-east', 'eu-west'] as const;
 type Region = (typeof REGIONS)[number];
@@ -36,7 +37,10 @@ beforeAll(async () => {
   const provisionArgs = ['provision', '--nats', mesh.regions['us-east']![0]!, '--regions', REGIONS.join(',')];
   expect(await runCli([...provisionArgs, '--shards', String(SHARDS), '--kv-store', '--json'], io), io.stderr.join('\n')).toBe(0);
   for (const region of REGIONS) nodes.set(region, await startRegionNode({ mesh, region, shards: SHARDS, appSecret: SECRET }));
-  await until('every worker holds its shards', () => [...nodes.values()].every((n) => n.worker.runner.owned().length === SHARDS));
+  await vi.waitFor(
+    () => expect(REGIONS.map((r) => nodes.get(r)?.worker.runner.owned().length), 'leases of all shards').toEqual(REGIONS.map(() => SHARDS)),
+    WAIT,
+  );
   store = createStore({ nc: await mesh.connect({ servers: mesh.regions['eu-west']!, name: 'e2e observer' }) });
   await store.init();
 });
@@ -72,7 +76,9 @@ async function post(region: Region, change: ChangeSpec): Promise<void> {
   const res = await nodes.get(region)!.post(JSON.stringify(buildWebhook([{ wabaId: WABA, changes: [change] }])));
   expect(res.status, res.body).toBe(200);
   const [event] = webhookEvents([{ wabaId: WABA, changes: [change] }], SHARDS);
-  await until(`${event!.id} logged`, async () => (await store.timeline(event!.wamid)).some((e) => e.eventId === event!.id));
+  await expect
+    .poll(async () => (await store.timeline(event!.wamid)).some((e) => e.eventId === event!.id), { message: `${event!.id} logged` })
+    .toBe(true);
 }
 
 const inbound = (user: string, id: string, ts: number): ChangeSpec => ({
@@ -92,7 +98,7 @@ describe('change feed and relay, end to end', () => {
     await post('eu-west', inbound(user, 'wamid.feed.B', T + 30));
     await post('us-east', inbound(user, 'wamid.feed.A', T + 10));
     const key = `conv:${BUSINESS}:${user}`;
-    await until('both entries delivered', () => deliveredFor(key).length >= 2);
+    await expect.poll(() => deliveredFor(key).length, { message: 'both entries delivered' }).toBeGreaterThanOrEqual(2);
     const got = deliveredFor(key);
     expect(got.map((e) => [e.kind, e.seq, e.event.id, e.region])).toEqual([
       ['message.received', 1, 'wamid.feed.B', 'eu-west'],
@@ -111,7 +117,7 @@ describe('change feed and relay, end to end', () => {
     const deliveredFor = await relay(5_000);
     await post('eu-west', inbound(user, 'wamid.hold.B', T + 40));
     await post('us-east', inbound(user, 'wamid.hold.A', T + 20));
-    await until('both held entries delivered', () => deliveredFor(key).length >= 2, 30_000);
+    await expect.poll(() => deliveredFor(key).length, { message: 'both held entries delivered', timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     const got = deliveredFor(key);
     expect(got.map((e) => [e.event.id, e.kind, e.flags?.reordered ?? false])).toEqual([
       ['wamid.hold.A', 'message.received', true],
@@ -127,7 +133,7 @@ describe('change feed and relay, end to end', () => {
     await post('eu-west', status(wamid, 'read', T + 9));
     await post('us-east', status(wamid, 'delivered', T + 5));
     await post('eu-west', status(wamid, 'sent', T + 1, { pricing }));
-    await until('three status entries delivered', () => deliveredFor(key).length >= 3);
+    await expect.poll(() => deliveredFor(key).length, { message: 'three status entries delivered' }).toBeGreaterThanOrEqual(3);
     const got = deliveredFor(key);
     expect(got.map((e) => [e.kind, e.seq, (e.event as { status?: string }).status])).toEqual([
       ['status.advanced', 1, 'read'],
@@ -154,9 +160,9 @@ describe('change feed and relay, end to end', () => {
       expect(res.status, res.body).toBe(200);
     }
     const key = 'field:WABA-F1';
-    await until('two field entries delivered', () => deliveredFor(key).length >= 2);
+    await expect.poll(() => deliveredFor(key).length, { message: 'two field entries delivered' }).toBeGreaterThanOrEqual(2);
     // The re-sent one (third POST, other region) is a duplicate: no third entry comes.
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
     const got = deliveredFor(key);
     expect(got.map((e) => [e.kind, e.seq, (e.event as { value: { event: string } }).value.event])).toEqual([
       ['field', 1, 'ACCOUNT_RESTRICTION'],
@@ -176,7 +182,7 @@ describe('change feed and relay, end to end', () => {
     expect(first).toMatchObject({ outcome: 'applied', seq: 1 });
     // Its redelivery (here: Meta's retry of the same webhook).
     await post('us-east', change);
-    await until('the change delivered', () => deliveredFor(key).length >= 1);
+    await expect.poll(() => deliveredFor(key).length, { message: 'the change delivered' }).toBeGreaterThanOrEqual(1);
     const [row] = (await store.timeline(wamid)).filter((e) => e.eventId === event!.id);
     expect(row).toMatchObject({ outcome: 'applied', seq: 1, feedKey: key });
     expect(deliveredFor(key).map((e) => [e.kind, e.seq])).toEqual([['status.advanced', 1]]);

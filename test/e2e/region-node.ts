@@ -12,6 +12,9 @@ import { signBody } from '../../packages/core/src/index.ts';
 import { createStore, type StateStore } from '../../packages/store/src/index.ts';
 import { createLogger, createMetrics } from '../../packages/telemetry/src/index.ts';
 
+/** vi.waitFor's 1 s default is too short for a mesh of real servers: the e2e waits take 20 s. */
+export const WAIT = { timeout: 20_000 };
+
 export type LogLine = Record<string, unknown> & { msg?: string; region?: string; trace_id?: string; span_id?: string };
 
 export interface RegionNode {
@@ -116,13 +119,4 @@ function lineSink(): { stream: Writable; lines: () => LogLine[] } {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as LogLine),
   };
-}
-
-/** Polls `check` until it holds (no fixed sleeps); the error names what never happened. */
-export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -10,7 +10,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startSuperCluster } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 // Not dependencies of the root package: loaded from their sources (as test/deploy does).
 import { runCli } from '../../packages/cli/src/cli.ts';
 import type { TraceReport } from '../../packages/cli/src/view/trace.ts';
@@ -37,7 +37,7 @@ import {
   SpanKind,
   startTestTelemetry,
 } from '../../packages/telemetry/src/index.ts';
-import { type RegionNode, startRegionNode, until } from './region-node.ts';
+import { type RegionNode, startRegionNode, WAIT } from './region-node.ts';
 
 // Before any Fastify app exists: @fastify/otel hooks the instances created afterwards.
 // One SDK per process, so all three regions' ingresses and consumers export here.
@@ -107,8 +107,9 @@ beforeAll(async () => {
   for (const r of started) if (r.status === 'fulfilled') nodes.set(r.value.region as Region, r.value);
   const failed = started.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  await until('every worker holds the leases of all its shards', () =>
-    [...nodes.values()].every((n) => n.worker.runner.owned().length === SHARDS),
+  await vi.waitFor(
+    () => expect(REGIONS.map((r) => nodes.get(r)?.worker.runner.owned().length), 'leases of all shards').toEqual(REGIONS.map(() => SHARDS)),
+    WAIT,
   );
 
   // The test reads the store from a fourth connection, in a region of its own choosing.
@@ -116,10 +117,10 @@ beforeAll(async () => {
   await store.init();
   for (const step of SCENARIO) await deliver(step);
   // Consumer spans end after the log write: wait until every event's span is exported.
-  await until('a consumer span for every event', async () => {
+  await vi.waitFor(async () => {
     const ids = new Set((await telemetry.spans()).filter(isConsumer).map((s) => s.attributes['wa.event_id']));
-    return [...events.values()].every((e) => ids.has(e.id));
-  });
+    expect([...events.values()].filter((e) => !ids.has(e.id)), 'events without a consumer span').toEqual([]);
+  }, WAIT);
 });
 
 afterAll(async () => {
@@ -139,9 +140,10 @@ async function deliver(step: Step): Promise<void> {
   const [event, ...more] = sequencedEvents(JSON.parse(body), SHARDS);
   expect(more).toEqual([]);
   events.set(step.name, event!);
-  await until(`${step.name} (${step.region}) in the event log`, async () =>
-    (await store.timeline(event!.key)).some((e) => e.eventId === event!.id),
-  );
+  await vi.waitFor(async () => {
+    const logged = (await store.timeline(event!.key)).some((e) => e.eventId === event!.id);
+    expect(logged, `${step.name} (${step.region}) in the event log`).toBe(true);
+  }, WAIT);
 }
 
 describe('three regions - inverted arrival', () => {

@@ -1,6 +1,7 @@
 // main.ts as a real process: env errors stop start-up naming the variable; SIGTERM lets
 // in-flight requests finish their publishes, drains NATS and exits 0.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats, ensureTopology, regionTopology, silentLogger } from '@wamesh/bus';
@@ -37,14 +38,6 @@ function start(env: Record<string, string>) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('main - start-up and shutdown', () => {
   it('a bad variable stops start-up with a message naming it', async () => {
     const p = start({ WAMESH_REGION: 'eu-west', WA_VERIFY_TOKEN: 't', WAMESH_SHARDS: 'many' });
@@ -68,7 +61,7 @@ describe('main - start-up and shutdown', () => {
       LOG_LEVEL: 'debug', // 'webhook stored' for a plain 200 is a debug line
     });
     const base = `http://127.0.0.1:${port}`;
-    await until('readyz', async () => (await fetch(`${base}/readyz`)).status === 200);
+    await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { message: 'readyz' }).toBe(200);
 
     // Freeze NATS so the next requests are stuck waiting for their PubAcks, then SIGTERM.
     const server = nats().servers[0]!;
@@ -82,9 +75,9 @@ describe('main - start-up and shutdown', () => {
       }).then((r) => r.status),
     );
     // Give the requests time to reach their handlers (they then wait on the frozen server).
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     p.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     server.resume();
 
     expect(await Promise.all(inflight)).toEqual(bodies.map(() => 200));

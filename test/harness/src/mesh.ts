@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { type MeshPlanOptions, planMesh, type ServerAuth } from './config.ts';
 import { installReaper, removeOnExit } from './reaper.ts';
 import { NatsServer } from './server.ts';
+import { until } from './until.ts';
 
 /** Options every start function shares. */
 export interface MeshOptions {
@@ -97,24 +97,24 @@ export class NatsMesh {
     const running = this.servers.filter((s) => s.running);
     const clusters = new Set(this.servers.map(clusterOf));
     for (const s of running) {
-      await until(deadline, `${s.name}: /healthz`, s, async () => (await s.monitor('/healthz')) !== undefined);
+      await until(`${s.name}: /healthz`, async () => (await s.monitor('/healthz')) !== undefined, deadline, s);
       if (s.spec.cluster) {
         const peers = running.filter((o) => clusterOf(o) === clusterOf(s)).length - 1;
-        await until(deadline, `${s.name}: ${peers} routes`, s, async () => {
+        await until(`${s.name}: ${peers} routes`, async () => {
           const r = await s.monitor('/routez');
           return typeof r?.['num_routes'] === 'number' && r['num_routes'] >= peers;
-        });
+        }, deadline, s);
       }
       if (this.#gateways) {
         const want = clusters.size - 1;
-        await until(deadline, `${s.name}: ${want} gateways`, s, async () => {
+        await until(`${s.name}: ${want} gateways`, async () => {
           const g = await s.monitor('/gatewayz');
           const out = Object.keys((g?.['outbound_gateways'] as object | undefined) ?? {}).length;
           const inb = Object.keys((g?.['inbound_gateways'] as object | undefined) ?? {}).length;
           return out >= want && inb >= want;
-        });
+        }, deadline, s);
       }
-      if (s.spec.jetstream) await until(deadline, `${s.name}: JetStream API`, s, () => jsApiAnswers(s, this.#auth));
+      if (s.spec.jetstream) await until(`${s.name}: JetStream API`, () => jsApiAnswers(s, this.#auth), deadline, s);
     }
   }
 
@@ -227,18 +227,6 @@ async function jsAnswers(nc: NatsConnection, timeoutMs: number): Promise<boolean
  * before the next request: nats.js drops what was buffered while it was disconnected.
  */
 export async function waitForJetStream(nc: NatsConnection, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await jsAnswers(nc, 500))) {
-    if (Date.now() > deadline) throw new Error(`JetStream did not answer within ${timeoutMs} ms`);
-    await sleep(100);
-  }
+  await until('JetStream to answer', () => jsAnswers(nc, 500), Date.now() + timeoutMs);
 }
 
-async function until(deadline: number, what: string, s: NatsServer, check: () => Promise<boolean>): Promise<void> {
-  for (;;) {
-    if (!s.running) throw new Error(`mesh not ready: ${s.name} exited while waiting for ${what}\n--- log ---\n${s.logs()}`);
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`mesh not ready: ${what}\n--- ${s.name} log ---\n${s.logs()}`);
-    await sleep(100);
-  }
-}

@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { clientUrl, configPath, renderServerConfig, type ServerSpec } from './config.ts';
 import { killAllOnExit } from './reaper.ts';
+import { until } from './until.ts';
 
 const LOG_LINES = 300;
 
@@ -62,8 +62,9 @@ export class NatsServer {
       });
     });
     // Our own monitoring answer first: a port someone else holds also accepts connections.
-    await this.#until(timeoutMs, 'monitoring port', async () => (await this.monitor('/varz'))?.['server_name'] === this.name);
-    await this.#until(timeoutMs, 'client port open', () => portOpen(this.spec.host, this.spec.port));
+    const deadline = Date.now() + timeoutMs;
+    await until('monitoring port', async () => (await this.monitor('/varz'))?.['server_name'] === this.name, deadline, this);
+    await until('client port open', () => portOpen(this.spec.host, this.spec.port), deadline, this);
   }
 
   /** Graceful stop (SIGTERM), SIGKILL when it takes longer than graceMs. */
@@ -92,7 +93,7 @@ export class NatsServer {
     const pid = this.pid;
     if (pid === undefined) return;
     this.#child?.kill('SIGSTOP');
-    await this.#until(timeoutMs, 'all threads stopped', async () => allThreadsStopped(pid));
+    await until('all threads stopped', async () => allThreadsStopped(pid), Date.now() + timeoutMs, this);
   }
 
   /** Thaws a paused process (SIGCONT). */
@@ -109,7 +110,7 @@ export class NatsServer {
 
   /** /healthz answers ok: JetStream enabled and, when clustered, current with its meta leader. */
   async waitHealthy(timeoutMs = 30_000): Promise<void> {
-    await this.#until(timeoutMs, '/healthz ok', async () => (await this.monitor('/healthz')) !== undefined);
+    await until('/healthz ok', async () => (await this.monitor('/healthz')) !== undefined, Date.now() + timeoutMs, this);
   }
 
   /** GET a monitoring endpoint; undefined when it is not (yet) answering 200. */
@@ -131,16 +132,6 @@ export class NatsServer {
       return [...this.#log, ...lines.slice(-LOG_LINES)].join('\n');
     }
     return this.#log.join('\n');
-  }
-
-  async #until(timeoutMs: number, what: string, check: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (!this.running) throw new Error(`nats-server ${this.name} exited before ${what}:\n${this.logs()}`);
-      if (await check()) return;
-      if (Date.now() > deadline) throw new Error(`nats-server ${this.name}: no ${what} after ${timeoutMs} ms:\n${this.logs()}`);
-      await sleep(50);
-    }
   }
 }
 
