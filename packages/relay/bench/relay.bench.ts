@@ -14,7 +14,7 @@ import type { FeedEntry } from '@wamesh/client';
 import { startServer } from '@wamesh/nats-harness';
 import { percentile } from '../../ingress/bench/stats.ts';
 import { endpointSchema } from '../src/endpoint.ts';
-import { type FeedSource, jetStreamFeedSource } from '../src/feed-source.ts';
+import { type FeedSource, jetStreamFeedSource, type Resume } from '../src/feed-source.ts';
 import { buildRelay } from '../src/relay.ts';
 import { relayTopology } from '../src/topology.ts';
 
@@ -45,9 +45,10 @@ function entry(i: number, key: string): FeedEntry {
 }
 
 /** (b): every entry its own key, so nothing waits for an earlier entry of its key. */
-const unordered = (source: FeedSource): FeedSource => ({
-  async *read(from, signal) {
-    for await (const rec of source.read(from, signal)) yield 'entry' in rec ? { ...rec, entry: { ...rec.entry, key: rec.entry.id } } : rec;
+const unordered = <R extends Resume>(source: FeedSource<R>): FeedSource<R> => ({
+  ...source,
+  async *read(after, signal) {
+    for await (const rec of source.read(after, signal)) yield 'entry' in rec ? { ...rec, entry: { ...rec.entry, key: rec.entry.id } } : rec;
   },
 });
 

@@ -1,16 +1,22 @@
-// Where the relay reads the change feed: entries in commit order from a durable position.
-// The feed is a subject filter on a JetStream stream (the store's log), so the position is
-// the stream sequence and an ordered consumer reads from it; nothing here acks or writes.
+// Where the relay reads the change feed: records in commit order, each with the value a
+// restart resumes after. The source defines that value: here the feed is a subject filter on
+// a JetStream stream (the store's log), so it is the stream sequence and an ordered consumer
+// reads from the next one; nothing here acks or writes.
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { decodeFeedRecord, type FeedEntry } from '@wamesh/client';
+import { decodeFeedRecord } from '@wamesh/client';
 
-/** One record of the feed at `cursor`: an entry, no change (a log row of a duplicate), or why it could not be decoded. */
-export type FeedRecord = { cursor: number; entry: FeedEntry } | { cursor: number; invalid: string } | { cursor: number; none: true };
+/** What the cursor store persists for a source: a JetStream stream sequence, a change stream's resume token. */
+export type Resume = number | string;
 
-export interface FeedSource {
-  /** Records with cursor ≥ `from`, in commit order, until `signal` aborts (then the iterable ends). */
-  read(from: number, signal: AbortSignal): AsyncIterable<FeedRecord>;
+/** One record of the feed: an entry, no change (a log row of a duplicate), or why it could not be decoded; `resume` is its position. */
+export type FeedRecord<R extends Resume = Resume> = ReturnType<typeof decodeFeedRecord> & { resume: R };
+
+export interface FeedSource<R extends Resume = Resume> {
+  /** Whether a saved value is one of this source's (a cursor another kind of feed saved is not). */
+  isResume(value: Resume): value is R;
+  /** Records after the one `after` came from (the feed's start when undefined), in commit order, until `signal` aborts (then the iterable ends). */
+  read(after: R | undefined, signal: AbortSignal): AsyncIterable<FeedRecord<R>>;
 }
 
 export interface JetStreamFeedOptions {
@@ -22,19 +28,20 @@ export interface JetStreamFeedOptions {
 }
 
 /** Decodes one record (client's decodeFeedRecord) at its feed position. */
-export function decodeRecord(cursor: number, data: Uint8Array): FeedRecord {
-  return { cursor, ...decodeFeedRecord(data) };
+export function decodeRecord<R extends Resume>(resume: R, data: Uint8Array): FeedRecord<R> {
+  return { resume, ...decodeFeedRecord(data) };
 }
 
-export function jetStreamFeedSource(nc: NatsConnection, opts: JetStreamFeedOptions): FeedSource {
+export function jetStreamFeedSource(nc: NatsConnection, opts: JetStreamFeedOptions): FeedSource<number> {
   const js = jetstream(nc);
   return {
-    async *read(from, signal) {
+    isResume: (value): value is number => typeof value === 'number',
+    async *read(after, signal) {
       if (signal.aborted) return;
       const consumer = await js.consumers.get(opts.stream, {
         filter_subjects: opts.subject ?? '>',
         deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: Math.max(1, from),
+        opt_start_seq: (after ?? 0) + 1,
       });
       const messages = await consumer.consume({ max_messages: opts.buffer ?? 512 });
       const stop = () => messages.stop();

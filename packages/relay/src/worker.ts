@@ -10,14 +10,14 @@ import { Circuit } from './circuit.ts';
 import { type CursorStore, CursorTracker } from './cursor.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { EndpointConfig } from './endpoint.ts';
-import type { FeedSource } from './feed-source.ts';
+import type { FeedSource, Resume } from './feed-source.ts';
 import { type Finish, type Item, KeyScheduler } from './scheduler.ts';
 
 /** What the relay reports (metrics, tests). */
 export interface RelayObserver {
   attempted?(endpoint: string, item: Item, outcome: AttemptOutcome): void;
   finished?(endpoint: string, item: Item, how: Finish): void;
-  invalid?(endpoint: string, cursor: number, reason: string): void;
+  invalid?(endpoint: string, resume: Resume, reason: string): void;
   circuit?(endpoint: string, open: boolean): void;
 }
 
@@ -61,7 +61,7 @@ export function createEndpointWorker(opts: WorkerOptions): EndpointWorker {
   const sign = webhookSigner(ep.secrets);
   const target = { name, url: ep.url, timeoutMs: ep.timeoutMs, sign };
   let tracker: CursorTracker | undefined;
-  let saved = 0;
+  let saved: Resume | undefined;
   let space: (() => void) | undefined;
   let running: Promise<void> = Promise.resolve();
   let timers: NodeJS.Timeout[] = [];
@@ -107,23 +107,26 @@ export function createEndpointWorker(opts: WorkerOptions): EndpointWorker {
   }
 
   async function read(): Promise<void> {
-    let next = await cursors.load(name, partition);
-    saved = next;
-    tracker = new CursorTracker(next);
-    logger.info(log({ from: next }), 'endpoint reading the feed');
+    const loaded = await cursors.load(name, partition);
+    // A cursor another kind of feed saved (the relay moved between stores) means nothing here.
+    let after = loaded !== undefined && source.isResume(loaded) ? loaded : undefined;
+    if (loaded !== undefined && after === undefined) logger.warn(log({ saved: loaded }), 'saved cursor is not of this feed: reading from its start');
+    saved = after;
+    tracker = new CursorTracker(after);
+    logger.info(log({ after }), 'endpoint reading the feed');
     let failures = 0;
     while (!abort.signal.aborted) {
       try {
-        for await (const rec of source.read(next, abort.signal)) {
+        for await (const rec of source.read(after, abort.signal)) {
           failures = 0;
-          next = rec.cursor + 1;
-          tracker.add(rec.cursor);
+          after = rec.resume;
+          const position = tracker.add(rec.resume);
           if ('invalid' in rec) {
-            logger.error(log({ cursor: rec.cursor, reason: rec.invalid }), 'undecodable feed record passed over');
-            observer?.invalid?.(name, rec.cursor, rec.invalid);
-            tracker.finish(rec.cursor);
-          } else if ('none' in rec || !wanted(rec.entry)) tracker.finish(rec.cursor);
-          else scheduler.push(rec.cursor, rec.entry);
+            logger.error(log({ resume: rec.resume, reason: rec.invalid }), 'undecodable feed record passed over');
+            observer?.invalid?.(name, rec.resume, rec.invalid);
+            tracker.finish(position);
+          } else if ('none' in rec || !wanted(rec.entry)) tracker.finish(position);
+          else scheduler.push(position, rec.entry);
           while (tracker.pending() >= maxBuffered && !abort.signal.aborted) {
             await new Promise<void>((resolve) => {
               space = resolve;
@@ -140,10 +143,10 @@ export function createEndpointWorker(opts: WorkerOptions): EndpointWorker {
   }
 
   async function save(): Promise<void> {
-    const position = tracker?.position();
-    if (position === undefined || position === saved) return;
-    await cursors.save(name, partition, position);
-    saved = position;
+    const resume = tracker?.resume();
+    if (resume === undefined || resume === saved) return;
+    await cursors.save(name, partition, resume);
+    saved = resume;
   }
 
   async function decide(): Promise<void> {
@@ -187,7 +190,7 @@ export function createEndpointWorker(opts: WorkerOptions): EndpointWorker {
       await running;
       await scheduler.close();
       await save().catch((err) => logger.warn(log({ err: String(err) }), 'saving the cursor at stop failed'));
-      logger.info(log({ position: tracker?.position() }), 'endpoint stopped');
+      logger.info(log({ after: tracker?.resume() }), 'endpoint stopped');
     },
     async abandon() {
       halt();
