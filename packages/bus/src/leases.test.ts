@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startServer } from '@wamesh/nats-harness';
@@ -50,7 +51,7 @@ class Ledger {
     this.intervals.push({ member, shard, from: performance.now(), to: Number.POSITIVE_INFINITY });
   }
   async close(member: string, shard: number, reason: ReleaseReason): Promise<void> {
-    await new Promise((r) => setTimeout(r, this.drainMs));
+    await sleep(this.drainMs);
     const i = this.intervals.find((x) => x.member === member && x.shard === shard && x.to === Number.POSITIVE_INFINITY);
     if (i) Object.assign(i, { to: performance.now(), reason });
   }

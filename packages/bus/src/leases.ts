@@ -12,6 +12,7 @@
 // owner's deadline. State stays correct even when both briefly process (writes are joins);
 // the lease is about order and efficiency. Who should hold how many and which shards is
 // lease-share.ts.
+import { sleep } from './retry.ts';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { type KV, Kvm, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection, QueuedIterator } from '@nats-io/nats-core';
@@ -264,7 +265,7 @@ export function createShardLeases(opts: ShardLeasesOptions): ShardLeases {
       } catch (err) {
         logger.warn(log({ err: String(err) }), 'lease watch failed; reopening');
       }
-      if (running) await new Promise((r) => setTimeout(r, timing.renewMs));
+      if (running) await sleep(timing.renewMs);
     }
   }
 
@@ -293,7 +294,7 @@ export function createShardLeases(opts: ShardLeasesOptions): ShardLeases {
       // Ticks keep renewing while the batches drain, then delete the drained leases.
       while (held.size > 0) {
         kick();
-        await new Promise((r) => setTimeout(r, Math.min(50, timing.renewMs)));
+        await sleep(Math.min(50, timing.renewMs));
         await ticking;
       }
       running = false;

@@ -5,6 +5,7 @@
 //
 //   BENCH_EVENTS (default 8000), BENCH_KEYS (800), BENCH_ROUNDS (2), BENCH_SHARDS (16), BENCH_DATA_DIR
 //   (nats-server data; default a tmpfs dir under /dev/shm), REDIS_URL, MONGODB_URI
+import { sleep } from '@wamesh/bus';
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -124,7 +125,7 @@ async function drained(nc: NatsConnection, region: string): Promise<void> {
       left += info.num_pending + info.num_ack_pending;
     }
     if (left === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 

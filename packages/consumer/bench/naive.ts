@@ -2,6 +2,7 @@
 // lock per key (SET NX PX, then DEL), state in NATS KV buckets without compare-and-set.
 // The merge itself is core's join, so any difference in the result comes from the write
 // path, not from different rules.
+import { sleep } from '@wamesh/bus';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { BatchHandler, Verdict } from '@wamesh/bus';
@@ -70,7 +71,7 @@ export function naiveHandler(redis: Redis, store: NaiveStore, stats: NaiveStats,
         stats.lockFailures++;
         throw new Error(`lock ${key} not acquired`);
       }
-      await new Promise((r) => setTimeout(r, 2));
+      await sleep(2);
     }
     try {
       return await fn();

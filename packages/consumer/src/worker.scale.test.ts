@@ -3,6 +3,7 @@
 // (SIGTERM), the one to 1 is a crash (SIGKILL). Every shard has exactly one owner at each
 // steady state, the killed replica's shards move within 2 × the lease TTL, and in the end
 // every event is logged exactly once and the state is core's reference join.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fairShare } from '@wamesh/bus';
 import { type Envelope, seededRandom, shuffled } from '@wamesh/core';
 import { describe, expect, vi } from 'vitest';
@@ -71,7 +72,7 @@ describe('worker scale', () => {
         const chunk = events.slice(sent, sent + 5);
         await publishAll(nc, chunk);
         sent += chunk.length;
-        await new Promise((r) => setTimeout(r, 150));
+        await sleep(150);
       }
     })();
 

@@ -2,6 +2,7 @@
 // flags: in one shared process the targets skewed each other (the ingress measured ~25 % slower
 // after the others had run, from their JIT feedback and heap), and (c) is then main.ts exactly
 // as deployed.
+import { sleep } from '@wamesh/bus';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -50,7 +51,7 @@ export async function startIngress(env: Record<string, string>): Promise<HttpTar
     const status = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
     if (status === 200) break;
     if (Date.now() > deadline) throw new Error('ingress not ready within 20 s');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return { url: `${base}/webhook`, pid: child.pid!, stop: stopper(child) };
 }

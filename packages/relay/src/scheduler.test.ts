@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FeedEntry } from '@wamesh/client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -75,7 +76,7 @@ describe('relay scheduler - per-key FIFO', () => {
               inFlight.add(k);
               maxInFlight = Math.max(maxInFlight, inFlight.size);
               const [delay, fail] = answer.next().value!;
-              await new Promise((r) => setTimeout(r, delay));
+              await sleep(delay);
               inFlight.delete(k);
               if (fail) return { result: 'retry', reason: 'http 500', status: 500 };
               delivered.set(k, [...(delivered.get(k) ?? []), item.entry.seq]);
@@ -112,7 +113,7 @@ describe('relay scheduler - per-key FIFO', () => {
     s.push(3, entry('bad', 2));
     s.push(4, entry('good', 2));
     await until(2);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     expect(finished.map((i) => i.entry.id)).toEqual(['good#1', 'good#2']);
     expect(dead.map((i) => i.entry.id)).toEqual(['bad#1']);
     expect(s.blockedItems().map((i) => i.entry.id)).toEqual(['bad#1']);
@@ -174,7 +175,7 @@ describe('relay scheduler - per-key FIFO', () => {
       { circuit: new Circuit({ failures: 3, cooldownMs: 200, maxCooldownMs: 400 }), retryInitialMs: 1, retryMaxMs: 2 },
     );
     for (let i = 1; i <= 5; i++) s.push(i, entry('k', i));
-    await new Promise((r) => setTimeout(r, 90));
+    await sleep(90);
     // Three failures open it; nothing goes out during the cooldown (100-200 ms with jitter).
     expect(times.length).toBe(3);
     failing = false;

@@ -1,5 +1,6 @@
 // Test fixtures of the relay: a feed stream to publish entries into, real HTTP receivers
 // that verify each delivery's signature, and a relay wired as main.ts wires it.
+import { sleep } from '@wamesh/bus';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -53,7 +54,7 @@ export class Receiver {
         const nth = (this.seen.get(entry.id) ?? 0) + 1;
         this.seen.set(entry.id, nth);
         const a = this.answer(entry, nth);
-        if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
+        if (a.delayMs) await sleep(a.delayMs);
         this.inFlight.delete(entry.key);
         this.deliveries.push({ entry, headers: req.headers, at: Date.now(), status: a.status });
         res.writeHead(a.status, a.headers).end();

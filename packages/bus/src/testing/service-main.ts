@@ -1,6 +1,7 @@
 // A service main in the shared shape, as a process of its own for service.test.ts. It
 // needs WAMESH_REGION; once running it prints "ready", on the first signal "stopping", and
 // its `finally` prints "closed" after a pause long enough for a second signal to arrive.
+import { sleep } from '../retry.ts';
 import { z } from 'zod';
 import { parseEnv, regionEnvShape } from '../env.ts';
 import { loadEnvOrExit, runService, shutdownSignal } from '../service.ts';
@@ -16,7 +17,7 @@ runService('test-service', logger, async () => {
     say(`ready ${config.WAMESH_REGION}`);
     say(`stopping ${await stop}`);
   } finally {
-    await new Promise((r) => setTimeout(r, Number(process.env.CLOSE_MS ?? 0)));
+    await sleep(Number(process.env.CLOSE_MS ?? 0));
     clearInterval(open);
     say('closed');
   }

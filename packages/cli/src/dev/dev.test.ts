@@ -1,5 +1,6 @@
 // `wamesh dev` as a user runs it: a subprocess with its own nats-servers and services, fed
 // by `wamesh simulate`, read by `wamesh trace`/`status`, and stopped with SIGTERM.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -306,6 +307,6 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promi
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '@wamesh/bus';
 import { join } from 'node:path';
 import { INGRESS_MAIN, INGRESS_NODE_FLAGS } from '@wamesh/ingress';
 import { repoRoot } from '../paths.ts';

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '@wamesh/bus';
 import { randomInt } from 'node:crypto';
 import { CliError } from '../errors.ts';
 import { regionsOf } from '../options.ts';

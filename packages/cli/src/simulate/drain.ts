@@ -1,6 +1,6 @@
 // The consumers have drained a region when every shard consumer has nothing pending and
 // nothing awaiting its ack: everything published has been written to the store.
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '@wamesh/bus';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { streamNames } from '@wamesh/core';
 import type { Context } from '../commands/context.ts';
