@@ -12,7 +12,6 @@
 // owner's deadline. State stays correct even when both briefly process (writes are joins);
 // the lease is about order and efficiency. Who should hold how many and which shards is
 // lease-share.ts.
-import { sleep } from './retry.ts';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { type KV, Kvm, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection, QueuedIterator } from '@nats-io/nats-core';
@@ -28,6 +27,7 @@ import {
   shardKey,
 } from './lease-share.ts';
 import type { BusLogger } from './logger.ts';
+import { sleep } from './retry.ts';
 import { leaseBucketName } from './topology.ts';
 
 /** Why a replica gave up a shard. `lost`: its renewal failed (conflict or deadline): fenced. */

@@ -5,13 +5,12 @@
 //
 //   BENCH_EVENTS (default 8000), BENCH_KEYS (800), BENCH_ROUNDS (2), BENCH_SHARDS (16), BENCH_DATA_DIR
 //   (nats-server data; default a tmpfs dir under /dev/shm), REDIS_URL, MONGODB_URI
-import { sleep } from '@wamesh/bus';
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { createShardRunner, encodeMeta, silentLogger } from '@wamesh/bus';
+import { createShardRunner, encodeMeta, silentLogger, sleep } from '@wamesh/bus';
 import { type ConversationDoc, type Envelope, type MessageDoc, streamNames, subjectOf } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { createStore, type StateStore } from '@wamesh/store';

@@ -2,10 +2,10 @@
 // lock per key (SET NX PX, then DEL), state in NATS KV buckets without compare-and-set.
 // The merge itself is core's join, so any difference in the result comes from the write
 // path, not from different rules.
-import { sleep } from '@wamesh/bus';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { BatchHandler, Verdict } from '@wamesh/bus';
+import { sleep } from '@wamesh/bus';
 import {
   applyMessage,
   applyStatus,

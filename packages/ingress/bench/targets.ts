@@ -2,11 +2,11 @@
 // flags: in one shared process the targets skewed each other (the ingress measured ~25 % slower
 // after the others had run, from their JIT feedback and heap), and (c) is then main.ts exactly
 // as deployed.
-import { sleep } from '@wamesh/bus';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '@wamesh/bus';
 import { freePorts } from '@wamesh/nats-harness';
 import { INGRESS_MAIN, INGRESS_NODE_FLAGS } from '../src/runtime.ts';
 import type { Sample } from './measure.ts';

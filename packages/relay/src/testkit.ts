@@ -1,11 +1,10 @@
 // Test fixtures of the relay: a feed stream to publish entries into, real HTTP receivers
 // that verify each delivery's signature, and a relay wired as main.ts wires it.
-import { sleep } from '@wamesh/bus';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { ensureTopology, silentLogger } from '@wamesh/bus';
+import { ensureTopology, silentLogger, sleep } from '@wamesh/bus';
 import { type FeedEntry, verifyWebhook } from '@wamesh/client';
 import { type EndpointInput, endpointSchema } from './endpoint.ts';
 import { jetStreamFeedSource } from './feed-source.ts';

@@ -1,9 +1,9 @@
 // A service main in the shared shape, as a process of its own for service.test.ts. It
 // needs WAMESH_REGION; once running it prints "ready", on the first signal "stopping", and
 // its `finally` prints "closed" after a pause long enough for a second signal to arrive.
-import { sleep } from '../retry.ts';
 import { z } from 'zod';
 import { parseEnv, regionEnvShape } from '../env.ts';
+import { sleep } from '../retry.ts';
 import { loadEnvOrExit, runService, shutdownSignal } from '../service.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);

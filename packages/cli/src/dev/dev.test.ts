@@ -1,11 +1,11 @@
 // `wamesh dev` as a user runs it: a subprocess with its own nats-servers and services, fed
 // by `wamesh simulate`, read by `wamesh trace`/`status`, and stopped with SIGTERM.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildWebhook, signBody } from '@wamesh/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.ts';

@@ -4,9 +4,9 @@
 // order (ingress, consumers, NATS). Every process group the host starts is registered
 // here, so if the host dies this process reaps them; if this process dies, the host sees
 // its IPC channel close and stops everything itself.
-import { sleep } from '@wamesh/bus';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { sleep } from '@wamesh/bus';
 import { CliError } from '../errors.ts';
 import { takenPorts } from '../ports.ts';
 import { readDevState, stateFile } from '../state.ts';

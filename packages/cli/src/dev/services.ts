@@ -1,5 +1,5 @@
-import { sleep } from '@wamesh/bus';
 import { join } from 'node:path';
+import { sleep } from '@wamesh/bus';
 import { INGRESS_MAIN, INGRESS_NODE_FLAGS } from '@wamesh/ingress';
 import { repoRoot } from '../paths.ts';
 import type { ChildSpec } from './supervisor.ts';

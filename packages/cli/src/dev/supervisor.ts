@@ -1,7 +1,7 @@
-import { sleep } from '@wamesh/bus';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { sleep } from '@wamesh/bus';
 
 export interface ChildSpec {
   /** Shown to the user and in logs, e.g. "consumer eu-west". */

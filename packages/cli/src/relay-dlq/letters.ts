@@ -3,10 +3,10 @@
 // (skip / replay) is recorded for the endpoint's owner, awaited, and the dead letter is
 // deleted only once the relay has taken it. The relay owns the formats: this module goes
 // through its exported functions only.
-import { sleep } from '@wamesh/bus';
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { sleep } from '@wamesh/bus';
 import {
   createDeadLetters,
   type DeadLetter,

@@ -1,5 +1,5 @@
-import { sleep } from '@wamesh/bus';
 import { randomInt } from 'node:crypto';
+import { sleep } from '@wamesh/bus';
 import { CliError } from '../errors.ts';
 import { regionsOf } from '../options.ts';
 import { checkStore } from '../simulate/check.ts';

@@ -1,7 +1,7 @@
 // The consumers have drained a region when every shard consumer has nothing pending and
 // nothing awaiting its ack: everything published has been written to the store.
-import { sleep } from '@wamesh/bus';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { sleep } from '@wamesh/bus';
 import { streamNames } from '@wamesh/core';
 import type { Context } from '../commands/context.ts';
 import { connectTo, natsConfig } from '../nats.ts';
