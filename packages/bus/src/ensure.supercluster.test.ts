@@ -18,13 +18,15 @@ describe('ensure - super-cluster', () => {
       regionTopology({ region, cluster: region, shards: 2, replicas: 1, duplicateWindowMs: 60_000, maxAgeMs: 3_600_000 }),
     );
     const report = await ensureTopology(nc, topologies);
-    expect(report.created).toHaveLength(2 * (3 + 2 + 1));
+    // Per region: 4 streams (input, dead letters, fields, quarantine), 2 shard consumers and
+    // the fields consumer, the lease bucket.
+    expect(report.created).toHaveLength(2 * (4 + 3 + 1));
     expect(report.drift).toEqual([]);
 
     const jsm = await jetstreamManager(nc);
     for (const region of REGIONS) {
       const R = region.toUpperCase();
-      for (const stream of [`WA_${R}`, `WAOUT_${R}`, `WADLQ_${R}`, `KV_wamesh_leases_${region}`]) {
+      for (const stream of [`WA_${R}`, `WADLQ_${R}`, `WAFIELD_${R}`, `WAQUAR_${R}`, `KV_wamesh_leases_${region}`]) {
         const info = await jsm.streams.info(stream);
         expect({ stream, cluster: info.cluster?.name, leader: info.cluster?.leader }).toEqual({
           stream,
@@ -34,7 +36,7 @@ describe('ensure - super-cluster', () => {
       }
       expect((await jsm.consumers.info(`WA_${R}`, 'shard-1')).cluster?.name).toBe(region);
     }
-    expect((await ensureTopology(nc, topologies)).unchanged).toHaveLength(12);
+    expect((await ensureTopology(nc, topologies)).unchanged).toHaveLength(2 * (4 + 3 + 1));
 
     // An ingress in us publishes into its own region's stream.
     const usNc = await nats().connect({ servers: nats().regions['us']! });

@@ -23,7 +23,6 @@ describe('ensure - topology', () => {
     const first = await ensureTopology(nc, regionTopology(opts('c1')));
     expect(first.created).toEqual([
       'stream WA_C1',
-      'stream WAOUT_C1',
       'stream WADLQ_C1',
       'stream WAFIELD_C1',
       'stream WAQUAR_C1',
@@ -46,7 +45,6 @@ describe('ensure - topology', () => {
     const report = await ensureTopology(nc, changed);
     expect(report.updated).toEqual([
       'stream WA_U1',
-      'stream WAOUT_U1',
       'stream WAFIELD_U1',
       'consumer WA_U1/shard-0',
       'consumer WA_U1/shard-1',
@@ -83,14 +81,14 @@ describe('ensure - topology', () => {
     expect(info.config.max_age).toBe(3_600_000 * 1e6);
   });
 
-  it('routes both kinds of a shard to its consumer and keeps outputs out of the input', async () => {
+  it('routes both kinds of a shard to its consumer and keeps dead letters and field events out of the input', async () => {
     const nc = await nats().connect();
     await ensureTopology(nc, regionTopology(opts('r1')));
     const js = jetstream(nc);
     await js.publish('wa.r1.msg.1', '{}');
     await js.publish('wa.r1.status.1', '{}');
     await js.publish('wa.r1.status.2', '{}');
-    expect((await js.publish('waout.r1.ordered.1', '{}')).stream).toBe('WAOUT_R1');
+    expect((await js.publish('wafield.r1.account_update', '{}')).stream).toBe('WAFIELD_R1');
     expect((await js.publish('wadlq.r1.1', '{}')).stream).toBe('WADLQ_R1');
 
     const jsm = await jetstreamManager(nc);

@@ -5,11 +5,10 @@ import { regionTopology } from './topology.ts';
 const base = { region: 'eu-west', shards: 4, replicas: 3, duplicateWindowMs: 120_000, maxAgeMs: 7 * 86_400_000 };
 
 describe('topology - region', () => {
-  it('describes input, output and dead-letter streams placed in the region cluster', () => {
+  it('describes input, dead-letter, field and quarantine streams placed in the region cluster', () => {
     const t = regionTopology({ ...base, cluster: 'eu-west' });
     expect(t.streams.map((s) => [s.name, s.config.subjects])).toEqual([
       ['WA_EU_WEST', ['wa.eu-west.*.*']],
-      ['WAOUT_EU_WEST', ['waout.eu-west.>']],
       ['WADLQ_EU_WEST', ['wadlq.eu-west.>']],
       ['WAFIELD_EU_WEST', ['wafield.eu-west.*']],
       ['WAQUAR_EU_WEST', ['waquar.eu-west']],
@@ -21,7 +20,7 @@ describe('topology - region', () => {
       expect(s.config.duplicate_window).toBe(120_000 * 1e6);
     }
     expect(t.streams[0]!.config.max_age).toBe(7 * 86_400_000 * 1e6);
-    expect(t.streams[2]!.config.max_age).toBe(0);
+    expect(t.streams[1]!.config.max_age).toBe(0);
   });
 
   it('has one explicit-ack pull consumer per shard, unlimited deliveries', () => {

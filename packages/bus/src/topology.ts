@@ -41,7 +41,7 @@ export interface KvSpec {
 
 export interface RegionTopology {
   region: string;
-  /** Input, output, dead letters, field events, quarantine, in that order. */
+  /** Input, dead letters, field events, quarantine, in that order. */
   streams: StreamSpec[];
   /** `shard-<n>` on the input stream, n = 0 … shards-1, then `fields` on the field-event stream. */
   consumers: ConsumerSpec[];
@@ -70,8 +70,8 @@ export const leaseBucketName = (region: string): string => `wamesh_leases_${regi
  * The input stream captures `wa.<region>.*.*`, not just `…msg.*` and `…status.*`: on
  * nats-server 2.9 a consumer filter must be a subset of ONE stream subject, and the shard
  * filter `wa.<region>.*.<n>` spans both kinds. Only msg/status subjects are ever published
- * (core's subjectOf refuses other kinds); outputs live under `waout.` and `wadlq.`, which
- * this stream cannot capture.
+ * (core's subjectOf refuses other kinds); dead letters live under `wadlq.`, which this
+ * stream cannot capture.
  */
 export const inputSubjects = (region: string): string[] => [`wa.${region}.*.*`];
 
@@ -135,7 +135,6 @@ export function regionTopology(opts: RegionTopologyOptions): RegionTopology {
 
   const streams = [
     stream(names.input, inputSubjects(region), nanos(maxAgeMs), `wamesh ${region}: webhook events by shard`),
-    stream(names.output, [`waout.${region}.>`], nanos(maxAgeMs), `wamesh ${region}: consumer outputs`),
     // Dead letters wait for an operator: no age limit.
     stream(names.dead, [`wadlq.${region}.>`], 0, `wamesh ${region}: dead letters`),
     stream(names.fields, [`wafield.${region}.*`], nanos(maxAgeMs), `wamesh ${region}: field events (non-messages changes)`),

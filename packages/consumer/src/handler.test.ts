@@ -1,10 +1,10 @@
 // The batch handler's repair paths, on a real nats-server and kv store: an attempt that dies
-// between the state write and the log, or between the log and the outputs, is repaired by
-// the redelivery without losing the output or logging the event twice.
-import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+// between the state write and the log, or after the log, is repaired by the redelivery
+// without losing the change's feed entry, numbering it twice or logging the event twice.
+import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { createShardRunner, encodeMeta, type ShardRunner } from '@wamesh/bus';
-import { streamNames, subjectOf } from '@wamesh/core';
+import { logEntryOf, subjectOf } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { useNats } from '@wamesh/nats-harness/vitest';
 import { createStore, type StateStore } from '@wamesh/store';
@@ -13,35 +13,36 @@ import { trace } from '@opentelemetry/api';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchHandler } from './handler.ts';
 import { consumerMetrics } from './metrics.ts';
-import { createOutputPublisher, type OutputPublisher } from './outputs.ts';
-import { BUSINESS, inboundEnvelope, provisionRegion, publishAll, quietLogger } from './testkit.ts';
+import { BUSINESS, feedEntries, inboundEnvelope, provisionRegion, publishAll, quietLogger } from './testkit.ts';
 
 const SHARDS = 2;
 const T = 1_760_000_000;
 const nats = useNats(() => startServer());
 let nc: NatsConnection;
-let jsm: JetStreamManager;
 let n = 0;
 const cleanup: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   nc = await nats().connect();
-  jsm = await jetstreamManager(nc);
 });
 
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-/** A store or publisher whose chosen method fails the first `times` calls, like a crash there. */
-function failing<T extends object>(target: T, method: keyof T, times = 1): T & { calls: number } {
-  let left = times;
+/**
+ * A store whose chosen method fails its first call, like a crash there: before it did
+ * anything, or (`after`) once its write is done and only the reply is lost.
+ */
+function failing<T extends object>(target: T, method: keyof T, opts: { after?: boolean } = {}): T & { calls: number } {
+  let left = 1;
   const counter = { calls: 0 };
   const original = (target[method] as (...a: unknown[]) => unknown).bind(target);
-  const replaced = (...args: unknown[]) => {
+  const replaced = async (...args: unknown[]) => {
     counter.calls++;
-    if (left-- > 0) return Promise.reject(new Error(`${String(method)} died`));
-    return original(...args);
+    if (left-- <= 0) return original(...args);
+    if (opts.after) await original(...args);
+    throw new Error(`${String(method)} died`);
   };
   return new Proxy(target, {
     get(t, prop) {
@@ -53,13 +54,12 @@ function failing<T extends object>(target: T, method: keyof T, times = 1): T & {
   }) as T & { calls: number };
 }
 
-async function setup(wrap: { store?: (s: StateStore) => StateStore; outputs?: (o: OutputPublisher) => OutputPublisher }) {
+async function setup(wrap: { store?: (s: StateStore) => StateStore }) {
   const region = `h${++n}`;
   await provisionRegion(nc, region, SHARDS);
-  const real = createStore({ nc, kvPrefix: `h${n}` });
+  const real = createStore({ nc, kvPrefix: region });
   await real.init();
   const store = wrap.store ? wrap.store(real) : real;
-  const outputs = createOutputPublisher(jetstream(nc), region);
   let runner: ShardRunner | undefined;
   const metrics = consumerMetrics(createMetrics({ service: 't', region, defaultMetrics: false }), {
     lag: async () => new Map(),
@@ -67,7 +67,6 @@ async function setup(wrap: { store?: (s: StateStore) => StateStore; outputs?: (o
   });
   const handler = createBatchHandler({
     store,
-    outputs: wrap.outputs ? wrap.outputs(outputs) : outputs,
     logger: quietLogger(),
     metrics,
     tracer: trace.getTracer('test'),
@@ -92,19 +91,13 @@ async function setup(wrap: { store?: (s: StateStore) => StateStore; outputs?: (o
   return { region, store: real, runner: r, metrics };
 }
 
-async function outputsOf(region: string) {
-  const stream = streamNames(region).output;
-  const info = await jsm.streams.info(stream);
-  const out = [];
-  for (let seq = 1; seq <= info.state.last_seq; seq++) {
-    const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
-    if (m) out.push({ subject: m.subject, id: m.header.get('Nats-Msg-Id'), outcome: m.header.get('Wa-Outcome') });
-  }
-  return out;
+/** The feed entries of the region's store (its kv prefix is the region's name): key, number, kind, event id. */
+async function feedOf(region: string) {
+  return (await feedEntries(nc, region)).map((e) => ({ key: e.key, seq: e.seq, kind: e.kind, id: e.id }));
 }
 
 describe('batch handler repairs', () => {
-  it('handler - died between state write and log: the redelivery logs the message once as applied and publishes it', async () => {
+  it('handler - died between state write and log: the redelivery logs the message once as applied, its one feed entry numbered as committed', async () => {
     let wrapped: (StateStore & { calls: number }) | undefined;
     const { region, store, runner } = await setup({
       store: (s) => {
@@ -120,15 +113,15 @@ describe('batch handler repairs', () => {
     const [entry] = await store.timeline('wamid.h.1');
     expect(entry).toMatchObject({ eventId: e.event.id, outcome: 'applied' });
     expect(await store.getConversation(BUSINESS, '491700001')).toMatchObject({ last: { eventId: e.event.id } });
-    await expect.poll(async () => (await outputsOf(region)).length, { message: 'published' }).toBe(1);
-    expect(await outputsOf(region)).toEqual([{ subject: `waout.${region}.ordered.${e.event.shard}`, id: e.event.id, outcome: 'applied' }]);
+    await expect.poll(async () => (await feedOf(region)).length, { message: 'in the feed' }).toBe(1);
+    expect(await feedOf(region)).toEqual([{ key: `conv:${BUSINESS}:491700001`, seq: 1, kind: 'message.received', id: e.event.id }]);
   });
 
-  it('handler - died between log and outputs: the redelivery republishes from the logged outcome (ordered and late), once each', async () => {
-    let wrapped: (OutputPublisher & { calls: number }) | undefined;
+  it('handler - died after the log, before the ack: the redelivery is a duplicate, the feed keeps one entry each (received and late)', async () => {
+    let wrapped: (StateStore & { calls: number }) | undefined;
     const { region, store, runner, metrics } = await setup({
-      outputs: (o) => {
-        wrapped = failing(o, 'publish');
+      store: (s) => {
+        wrapped = failing(s, 'appendLog', { after: true });
         return wrapped;
       },
     });
@@ -137,43 +130,38 @@ describe('batch handler repairs', () => {
     const older = inboundEnvelope({ id: 'wamid.h.old', from, timestamp: T }, SHARDS, { region });
     await publishAll(nc, [newer, older]);
     runner.start(newer.event.shard);
-    await expect.poll(async () => (await outputsOf(region)).length, { message: 'published' }).toBe(2);
+    // Counted as duplicates on the repair pass: the log had them already.
+    const duplicates = async () =>
+      (await metrics.events.get()).values.filter((v) => v.labels.outcome === 'duplicate').reduce((a, v) => a + v.value, 0);
+    await expect.poll(duplicates, { message: 'redelivered' }).toBe(2);
     expect(wrapped!.calls).toBeGreaterThanOrEqual(2);
-    // The repair may redeliver them in separate batches, so their relative order is free here.
-    const out = await outputsOf(region);
-    expect(out).toHaveLength(2);
-    expect(out).toEqual(
-      expect.arrayContaining([
-        { subject: `waout.${region}.ordered.${newer.event.shard}`, id: newer.event.id, outcome: 'applied' },
-        { subject: `waout.${region}.late`, id: older.event.id, outcome: 'stale' },
-      ]),
-    );
     expect((await store.timeline(from)).map((x) => [x.eventId, x.outcome])).toEqual([
       [older.event.id, 'stale'],
       [newer.event.id, 'applied'],
     ]);
-    // Counted as duplicates on the repair pass: the log had them already.
-    const counted = (await metrics.events.get()).values.filter((v) => v.labels.outcome === 'duplicate');
-    expect(counted.reduce((a, v) => a + v.value, 0)).toBe(2);
+    const key = `conv:${BUSINESS}:${from}`;
+    expect(await feedOf(region)).toEqual([
+      { key, seq: 1, kind: 'message.received', id: newer.event.id },
+      { key, seq: 2, kind: 'message.late', id: older.event.id },
+    ]);
   });
 
-  it('handler - a DLQ replay (own Nats-Msg-Id, first delivery) of a logged message still publishes its output', async () => {
-    const { region, store, runner } = await setup({});
+  it('handler - a DLQ replay (own Nats-Msg-Id, first delivery) of a logged message adds no second feed entry', async () => {
+    const { region, store, runner, metrics } = await setup({});
     const e = inboundEnvelope({ id: 'wamid.h.replay', from: '491700003', timestamp: T }, SHARDS, { region });
-    // The first attempt stored and logged it, then died before its output (and was dead-lettered).
+    // The first attempt stored and logged it (its feed entry), then was dead-lettered.
     const [applied] = await store.applyMessages([e]);
-    const { event, meta } = e;
-    await store.appendLog([
-      { eventId: event.id, kind: 'msg', key: event.key, wamid: event.wamid, userKey: event.userKey, ids: [event.userKey], phoneNumberId: event.phoneNumberId, type: event.type, timestamp: event.timestamp, region: meta.region, receivedAt: meta.receivedAt, appliedAt: Date.now(), outcome: applied!.outcome },
-    ]);
+    await store.appendLog([logEntryOf(e, { outcome: applied!.outcome, seq: applied!.seq, document: applied!.doc }, Date.now())]);
     const headers = encodeMeta(e.meta);
     await jetstream(nc).publish(subjectOf(region, 'msg', e.event.shard), JSON.stringify(e.event), {
       msgID: `${e.event.id}:replay:1`,
       headers,
     });
     runner.start(e.event.shard);
-    await expect.poll(async () => (await outputsOf(region)).length, { message: 'published' }).toBe(1);
-    expect(await outputsOf(region)).toEqual([{ subject: `waout.${region}.ordered.${e.event.shard}`, id: e.event.id, outcome: 'applied' }]);
+    await expect
+      .poll(async () => (await metrics.events.get()).values.find((v) => v.labels.outcome === 'duplicate')?.value, { message: 'replay handled' })
+      .toBe(1);
+    expect(await feedOf(region)).toEqual([{ key: `conv:${BUSINESS}:491700003`, seq: 1, kind: 'message.received', id: e.event.id }]);
     expect(await store.timeline('wamid.h.replay')).toHaveLength(1);
   });
 });

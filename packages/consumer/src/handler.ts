@@ -1,12 +1,12 @@
 // The batch handler: validate each message, apply the batch through the store (one joined
-// write per entity), log every event once with its outcome, publish inbound messages for
-// downstream, then report each message's verdict; the bus's settle.ts decides its fate.
-// An undecodable message is terminal. Any store or output failure makes the batch
+// write per entity), log every event once with its outcome (the log row is the change-feed
+// entry downstream reads), then report each message's verdict; the bus's settle.ts decides
+// its fate. An undecodable message is terminal. Any store failure makes the batch
 // retryable: every step is a join or idempotent, so a redelivery repeats it safely.
 import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { JsMsg } from '@nats-io/jetstream';
-import { type BatchHandler, HEADER_MSG_ID, shardConsumerName, type Verdict } from '@wamesh/bus';
-import { type Envelope, logEntryOf, type MessageEvent, type Outcome, type StatusEvent, type WaEvent, type Winner } from '@wamesh/core';
+import { type BatchHandler, shardConsumerName, type Verdict } from '@wamesh/bus';
+import { type Envelope, logEntryOf, type MessageEvent, type Outcome, type StatusEvent, type Winner } from '@wamesh/core';
 import type { StateStore } from '@wamesh/store';
 import {
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
@@ -22,11 +22,9 @@ import {
 } from '@wamesh/telemetry';
 import { decodeMessage } from './decode.ts';
 import type { ConsumerMetrics } from './metrics.ts';
-import type { OutputItem, OutputPublisher } from './outputs.ts';
 
 export interface BatchHandlerDeps {
   store: StateStore;
-  outputs: OutputPublisher;
   logger: Logger;
   metrics: ConsumerMetrics;
   tracer: Tracer;
@@ -41,14 +39,12 @@ interface Item {
   span: Span;
   outcome?: Outcome;
   beatenBy?: Winner & { bySeconds: number };
-  /** First time this event id is in the log (false: a re-sent or redelivered event). */
-  logged?: boolean;
-  /** What the store says the event's commit did (its outcome, feed number, resulting document). */
-  committed?: { outcome: Outcome; beatenBy?: Winner; seq?: number; doc: unknown };
+  /** What the store says the event's commit left: its feed number and resulting document. */
+  committed?: { seq?: number; doc: unknown };
 }
 
 export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
-  const { store, outputs, logger, metrics, tracer } = deps;
+  const { store, logger, metrics, tracer } = deps;
 
   return async (shard, batch) => {
     metrics.batchSize.observe(batch.length);
@@ -69,10 +65,9 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
 
     try {
       await applyBatch(items);
-      await publishOutputs(items, shard);
     } catch (err) {
       deps.onStoreResult?.(false, err);
-      const reason = `store or output failed: ${err instanceof Error ? err.message : String(err)}`;
+      const reason = `store failed: ${err instanceof Error ? err.message : String(err)}`;
       for (const item of items) {
         verdicts[item.index] = { kind: 'retryable', reason };
         item.span.recordException(err instanceof Error ? err : new Error(String(err)));
@@ -131,47 +126,15 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     const seen = new Set<string>();
     for (const item of items) {
       const id = item.envelope.event.id;
-      // The same id twice in one batch: only its first copy can be the logged one.
-      item.logged = inserted.has(id) && !seen.has(id);
+      // First time this event id is in the log? Not for a re-sent or redelivered event, nor
+      // for the second copy of an id in one batch.
+      const logged = inserted.has(id) && !seen.has(id);
       seen.add(id);
-      if (!item.logged) {
+      if (!logged) {
         item.outcome = 'duplicate';
         delete item.beatenBy;
       }
     }
-  }
-
-  async function publishOutputs(items: Item[], shard: number): Promise<void> {
-    const out: OutputItem[] = [];
-    for (const item of items) {
-      if (item.envelope.event.kind !== 'msg') continue;
-      let outcome: Outcome | undefined;
-      let beatenBy = item.beatenBy;
-      if (item.logged) {
-        // Logged now, so never published before (outputs follow the log).
-        outcome = item.outcome;
-      } else if (ranBefore(item.msg, item.envelope.event.id) && item.committed?.seq !== undefined) {
-        // Redelivered (or replayed from the DLQ) after its log entry was written: the earlier
-        // attempt may have died before publishing. Publish again as committed; WAOUT's
-        // duplicate window absorbs repeats.
-        outcome = item.committed.outcome;
-        beatenBy =
-          item.committed.beatenBy && { ...item.committed.beatenBy, bySeconds: item.committed.beatenBy.timestamp - item.envelope.event.timestamp };
-      }
-      if (outcome === undefined || outcome === 'duplicate') continue;
-      const o: OutputItem = {
-        envelope: item.envelope as Envelope<MessageEvent>,
-        outcome,
-        shard,
-        trace: trace.setSpan(context.active(), item.span),
-      };
-      if (beatenBy) o.beatenBy = beatenBy;
-      out.push(o);
-    }
-    if (out.length === 0) return;
-    const counts = await outputs.publish(out);
-    if (counts.ordered) metrics.outputs.inc({ stream: 'ordered' }, counts.ordered);
-    if (counts.late) metrics.outputs.inc({ stream: 'late' }, counts.late);
   }
 
   function finish(item: Item, shard: number): void {
@@ -218,15 +181,6 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       throw err;
     }
   }
-}
-
-/**
- * An earlier attempt may have handled this event: a redelivery, or a `wamesh dlq replay`
- * copy (published under its own Nats-Msg-Id, so its delivery count starts again at 1).
- */
-function ranBefore(msg: JsMsg, eventId: string): boolean {
-  const msgId = msg.headers?.get(HEADER_MSG_ID);
-  return msg.info.deliveryCount > 1 || (msgId !== undefined && msgId !== '' && msgId !== eventId);
 }
 
 function startSpan(tracer: Tracer, msg: JsMsg, envelope: Envelope, shard: number, batchSize: number): Span {

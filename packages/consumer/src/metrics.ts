@@ -12,8 +12,6 @@ export interface ConsumerMetrics {
   inversionSeconds: Histogram<'kind'>;
   /** How each message left the shard: ack, nak, dead (dead-lettered), dead_failed. */
   dispositions: Counter<'disposition'>;
-  /** Inbound messages published for downstream: ordered or late. */
-  outputs: Counter<'stream'>;
   /** num_pending of each owned shard's consumer, read at scrape time. */
   lag: Gauge<'shard'>;
   ownedShards: Gauge;
@@ -55,12 +53,6 @@ export function consumerMetrics(
       name: 'wamesh_consumer_dispositions_total',
       help: 'How messages were settled: ack, nak, dead (dead-lettered), dead_failed (DLQ publish failed, nak)',
       labelNames: ['disposition'],
-      registers,
-    }),
-    outputs: new Counter({
-      name: 'wamesh_consumer_outputs_total',
-      help: 'Inbound messages published for downstream, by stream (ordered, late)',
-      labelNames: ['stream'],
       registers,
     }),
     lag: new Gauge({

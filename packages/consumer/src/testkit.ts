@@ -4,11 +4,13 @@
 // with. No vitest here (the bench imports it); shared assertions are in testkit.vitest.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import { type JetStreamManager, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { createPublisher, ensureTopology, regionTopology } from '@wamesh/bus';
+import { decodeFeedRecord, type FeedEntry } from '@wamesh/client';
 import {
   type Envelope,
+  type EventLogEntry,
   type EventMeta,
   type InboundSpec,
   type MessageEvent,
@@ -18,7 +20,7 @@ import {
   webhookEvents,
 } from '@wamesh/core';
 import { freePorts } from '@wamesh/nats-harness';
-import { createStore, type StateStore } from '@wamesh/store';
+import { bucketNames, createStore, eventRowsSubject, type StateStore } from '@wamesh/store';
 import { createLogger, createMetrics, type Logger } from '@wamesh/telemetry';
 import { buildWorker, type Worker, type WorkerDeps } from './worker.ts';
 
@@ -188,11 +190,39 @@ export async function shardTotals(
   return totals;
 }
 
-/** Every event-log entry, found through the timelines of the given wamids (each event has one wamid). */
-export async function loggedEvents(store: StateStore, wamids: Iterable<string>): Promise<string[]> {
-  const ids: string[] = [];
+/** Every event-log row, found through the timelines of the given wamids (each event has one wamid). */
+export async function loggedRows(store: StateStore, wamids: Iterable<string>): Promise<EventLogEntry[]> {
+  const rows: EventLogEntry[] = [];
   for (const wamid of new Set(wamids)) {
-    for (const e of await store.timeline(wamid)) if (e.wamid === wamid) ids.push(e.eventId);
+    for (const e of await store.timeline(wamid)) if (e.wamid === wamid) rows.push(e);
   }
-  return ids;
+  return rows;
+}
+
+/** The event ids of loggedRows. */
+export async function loggedEvents(store: StateStore, wamids: Iterable<string>): Promise<string[]> {
+  return (await loggedRows(store, wamids)).map((e) => e.eventId);
+}
+
+/**
+ * The change feed a kv store under `prefix` committed, in commit order: the rows of its
+ * events bucket's stream read as apps read them (client's decodeFeedRecord; a duplicate's
+ * row is no entry). An undecodable row throws.
+ */
+export async function feedEntries(nc: NatsConnection, prefix: string): Promise<FeedEntry[]> {
+  const consumer = await jetstream(nc).consumers.get(`KV_${bucketNames(prefix).events}`, { filter_subjects: eventRowsSubject(prefix) });
+  // An empty feed delivers nothing: the fetch ends when it expires.
+  const messages = await consumer.fetch({ max_messages: 100_000, expires: 1_000 });
+  const entries: FeedEntry[] = [];
+  try {
+    for await (const m of messages) {
+      const record = decodeFeedRecord(m.data);
+      if ('invalid' in record) throw new Error(`feed row ${m.seq} (${m.subject}): ${record.invalid}`);
+      if ('entry' in record) entries.push(record.entry);
+      if (m.info.pending === 0) break;
+    }
+  } finally {
+    messages.stop();
+  }
+  return entries;
 }

@@ -6,7 +6,7 @@ import { startServer } from '@wamesh/nats-harness';
 import { meshFixture, natsTest } from '@wamesh/nats-harness/vitest';
 import { createStore, type StateStore } from '@wamesh/store';
 import { expect } from 'vitest';
-import { type ConsumerProcess, loggedEvents, referenceState, spawnConsumer } from './testkit.ts';
+import { type ConsumerProcess, loggedRows, referenceState, spawnConsumer } from './testkit.ts';
 
 /**
  * natsTest (`nats`, `nc`, `jsm`) with the consumer's fixtures:
@@ -54,13 +54,35 @@ export async function handledEvents(p: ConsumerProcess): Promise<number> {
   return total;
 }
 
-/** Every event logged exactly once, and each message's status and statusAt those of core's reference join. */
+/**
+ * Every event logged exactly once, each change (not a duplicate) with one feed number (per
+ * feed key the numbers are 1..n, no gap, no repeat: what downstream reads), and each
+ * message's status and statusAt those of core's reference join.
+ */
 export async function expectLoggedOnceAndJoined(store: StateStore, envelopes: Envelope[]): Promise<void> {
-  const ids = await loggedEvents(store, envelopes.map((e) => e.event.wamid));
+  const rows = await loggedRows(store, envelopes.map((e) => e.event.wamid));
+  const ids = rows.map((r) => r.eventId);
   expect(new Set(ids).size).toBe(ids.length);
   expect(ids.length).toBe(envelopes.length);
+  // A duplicate (an event that changed nothing) is no feed entry.
+  expectNumberedFeed(rows.filter((r) => r.outcome !== 'duplicate').map((r) => ({ id: r.eventId, key: r.feedKey, seq: r.seq })));
   for (const [wamid, want] of referenceState(envelopes).messages) {
     const have = await store.getMessage(wamid);
     expect({ status: have?.status, statusAt: have?.statusAt }, wamid).toEqual({ status: want.status, statusAt: want.statusAt });
+  }
+}
+
+/** Each entry has a feed key and number, and each key's numbers are exactly 1..n (in any order). */
+export function expectNumberedFeed(entries: { id: string; key?: string | undefined; seq?: number | undefined }[]): void {
+  const seqs = new Map<string, number[]>();
+  for (const e of entries) {
+    expect({ id: e.id, key: typeof e.key, seq: typeof e.seq }).toEqual({ id: e.id, key: 'string', seq: 'number' });
+    seqs.set(e.key!, [...(seqs.get(e.key!) ?? []), e.seq!]);
+  }
+  for (const [key, have] of seqs) {
+    expect(
+      have.sort((a, b) => a - b),
+      key,
+    ).toEqual(have.map((_, i) => i + 1));
   }
 }

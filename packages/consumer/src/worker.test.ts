@@ -5,6 +5,7 @@ import { type Envelope, streamNames } from '@wamesh/core';
 import { describe, expect } from 'vitest';
 import {
   BUSINESS,
+  feedEntries,
   inboundEnvelope,
   loggedEvents,
   provisionRegion,
@@ -136,7 +137,7 @@ describe('worker', () => {
     expect(await store.timeline('wamid.dup')).toHaveLength(1);
   });
 
-  test('worker - inbound messages go to WAOUT (applied in order on ordered.<shard>, stale on late); the input stream never sees them', async ({ nc, jsm, region, worker }) => {
+  test('worker - every change is one feed entry: inbound messages received in order, the older one late with what beat it, numbered 1..n per key in commit order; the input stream never sees them', async ({ nc, jsm, region, kvPrefix, worker }) => {
     const from = '5511900000001';
     const m = { region };
     const envelopes = [
@@ -149,25 +150,27 @@ describe('worker', () => {
     await publishAll(nc, envelopes);
     const { store } = await worker();
     await expect.poll(async () => (await loggedEvents(store, envelopes.map((e) => e.event.wamid))).length, { message: 'logged' }).toBe(5);
-    const names = streamNames(region);
-    await expect.poll(async () => (await jsm.streams.info(names.output)).state.messages, { message: 'outputs' }).toBe(4);
-    const out = await streamMessages(jsm, names.output);
-    const shard = envelopes[0]!.event.shard;
-    expect(out.map((o) => [o.subject, o.json<{ wamid: string }>().wamid, o.header.get('Wa-Outcome')])).toEqual([
-      [`waout.${region}.ordered.${shard}`, 'wamid.o1', 'applied'],
-      [`waout.${region}.ordered.${shard}`, 'wamid.o2', 'applied'],
-      [`waout.${region}.late`, 'wamid.o0', 'stale'],
-      [`waout.${region}.ordered.${shard}`, 'wamid.o3', 'applied'],
+    await expect.poll(async () => (await feedEntries(nc, kvPrefix)).length, { message: 'feed entries' }).toBe(5);
+    const feed = await feedEntries(nc, kvPrefix);
+    const byKey = (key: string) => feed.filter((e) => e.key === key).map((e) => [e.seq, e.kind, e.id]);
+    const ids = envelopes.map((e) => e.event.id);
+    // The conversation's entries in the feed's (commit) order, numbered as they were committed.
+    expect(byKey(`conv:${BUSINESS}:${from}`)).toEqual([
+      [1, 'message.received', ids[0]],
+      [2, 'message.received', ids[1]],
+      [3, 'message.late', ids[2]],
+      [4, 'message.received', ids[3]],
     ]);
-    expect(out[2]!.header.get('Wa-Beaten-By')).toBe(envelopes[1]!.event.id);
-    expect(out[2]!.header.get('Wa-Inversion-Seconds')).toBe('2');
-    expect(out[0]!.header.get('Nats-Msg-Id')).toBe(envelopes[0]!.event.id);
-    // Outputs are not input: WA_<R> holds exactly what was published, nothing more arrives.
+    expect(byKey('msg:wamid.s')).toEqual([[1, 'status.advanced', ids[4]]]);
+    const late = feed.find((e) => e.id === ids[2])!;
+    expect(late).toMatchObject({ region, flags: { late: true }, beatenBy: { eventId: ids[1], bySeconds: 2 } });
+    // The feed is not input: WA_<R> holds exactly what was published, nothing more arrives,
+    // and the feed gets no entry twice.
+    const names = streamNames(region);
     expect((await jsm.streams.info(names.input)).state.messages).toBe(5);
-    expect((await jsm.streams.info(names.input)).config.subjects.some((s) => s.startsWith('waout'))).toBe(false);
     await new Promise((r) => setTimeout(r, 300));
     expect((await jsm.streams.info(names.input)).state.messages).toBe(5);
-    expect((await jsm.streams.info(names.output)).state.messages).toBe(4);
+    expect((await feedEntries(nc, kvPrefix)).map((e) => e.id)).toEqual(feed.map((e) => e.id));
   });
 
   test('worker - invalid payloads published straight to the stream are dead-lettered with the reason, never retried', async ({ nc, jsm, region, worker }) => {

@@ -2,7 +2,6 @@
 // store, plus a small HTTP server for /metrics, /healthz and /readyz. Everything it needs
 // is passed in (composition root: main.ts), so tests build it on real NATS and a real store.
 import type { Tracer } from '@opentelemetry/api';
-import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   type BatchHandler,
@@ -21,7 +20,6 @@ import type { ConsumerConfig } from './env.ts';
 import { createFieldsRunner } from './fields.ts';
 import { createBatchHandler } from './handler.ts';
 import { type ConsumerMetrics, consumerMetrics } from './metrics.ts';
-import { createOutputPublisher } from './outputs.ts';
 
 export interface WorkerDeps {
   config: Pick<ConsumerConfig, 'region' | 'shards' | 'batch' | 'maxDeliveries' | 'http'>;
@@ -75,7 +73,6 @@ export function buildWorker(deps: WorkerDeps): Worker {
   });
   const handlerDeps: Parameters<typeof createBatchHandler>[0] = {
     store,
-    outputs: createOutputPublisher(jetstream(nc), config.region),
     logger,
     metrics,
     tracer,

@@ -44,10 +44,9 @@ describe('names - subjects and streams', () => {
   });
 
   it('names streams from the region upper-cased with non-alphanumerics as _', () => {
-    expect(streamNames('eu')).toEqual({ input: 'WA_EU', output: 'WAOUT_EU', dead: 'WADLQ_EU', fields: 'WAFIELD_EU', quarantine: 'WAQUAR_EU' });
+    expect(streamNames('eu')).toEqual({ input: 'WA_EU', dead: 'WADLQ_EU', fields: 'WAFIELD_EU', quarantine: 'WAQUAR_EU' });
     expect(streamNames('us-east.1')).toEqual({
       input: 'WA_US_EAST_1',
-      output: 'WAOUT_US_EAST_1',
       dead: 'WADLQ_US_EAST_1',
       fields: 'WAFIELD_US_EAST_1',
       quarantine: 'WAQUAR_US_EAST_1',

@@ -49,7 +49,6 @@ export function subjectOf(region: string, kind: EventKind, shard: number): strin
 
 export interface StreamNames {
   input: string;
-  output: string;
   dead: string;
   /** Field events (every change other than messages and statuses). */
   fields: string;
@@ -58,12 +57,12 @@ export interface StreamNames {
 }
 
 /**
- * Stream names of a region: `WA_<R>`, `WAOUT_<R>`, `WADLQ_<R>`, `WAFIELD_<R>`, `WAQUAR_<R>`
+ * Stream names of a region: `WA_<R>`, `WADLQ_<R>`, `WAFIELD_<R>`, `WAQUAR_<R>`
  * (R upper-cased, non-alphanumerics as `_`).
  */
 export function streamNames(region: string): StreamNames {
   const r = region.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  return { input: `WA_${r}`, output: `WAOUT_${r}`, dead: `WADLQ_${r}`, fields: `WAFIELD_${r}`, quarantine: `WAQUAR_${r}` };
+  return { input: `WA_${r}`, dead: `WADLQ_${r}`, fields: `WAFIELD_${r}`, quarantine: `WAQUAR_${r}` };
 }
 
 /**

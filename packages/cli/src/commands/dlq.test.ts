@@ -5,10 +5,11 @@
 import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { createDeadLetterer, HEADER_DEAD_REASON, HEADER_DEAD_SUBJECT, HEADER_RECEIVED_AT, HEADER_REGION } from '@wamesh/bus';
-import { type Envelope, streamNames } from '@wamesh/core';
+import { type Envelope, fieldSubjectOf, streamNames } from '@wamesh/core';
 import { waitForJetStream } from '@wamesh/nats-harness';
 import { describe, expect } from 'vitest';
 import {
+  feedEntries,
   inboundEnvelope,
   loggedEvents,
   provisionRegion,
@@ -17,7 +18,7 @@ import {
   statusEnvelope,
   startTestWorker,
 } from '../../../consumer/src/testkit.ts';
-import { consumerTest } from '../../../consumer/src/testkit.vitest.ts';
+import { consumerTest, expectNumberedFeed } from '../../../consumer/src/testkit.vitest.ts';
 import { runCli } from '../cli.ts';
 import type { ListedDeadLetter } from '../view/dlq.ts';
 import { captureIo } from '../testing.ts';
@@ -91,7 +92,7 @@ describe('dlq', () => {
           replayable: true,
           refusal: null,
         });
-        expect(m.reason).toMatch(/^max deliveries \(1\) reached: store or output failed/);
+        expect(m.reason).toMatch(/^max deliveries \(1\) reached: store failed/);
         expect(Date.parse(m.deadAt)).toBeGreaterThan(Date.now() - 60_000);
       }
       const limited = await cli('list', '--json', '--limit', '2');
@@ -133,6 +134,10 @@ describe('dlq', () => {
       await expect.poll(async () => (await loggedEvents(w.store, wamids)).length, { message: 'replayed events stored' }).toBe(all.length);
       const ids = await loggedEvents(w.store, wamids);
       expect(ids.sort()).toEqual(all.map((e) => e.event.id).sort());
+      // What downstream reads: every event one feed entry, each key numbered 1..n, the replayed too.
+      const feed = await feedEntries(storeNc, 'dlq');
+      expect(feed.map((e) => e.id).sort()).toEqual(ids);
+      expectNumberedFeed(feed);
       // Applied with their original transport facts: the log keeps the ingress's trace and receive time.
       for (const e of during) {
         const entry = (await w.store.timeline(e.event.wamid)).find((x) => x.eventId === e.event.id)!;
@@ -157,16 +162,17 @@ describe('dlq', () => {
     }
   }, 60_000);
 
-  test('dlq - a dead letter of an output or of another region is refused and kept; dry run and --seq agree', async ({ nc, jsm, dlq }) => {
+  test('dlq - a dead letter of a field event or of another region is refused and kept; dry run and --seq agree', async ({ nc, jsm, dlq }) => {
     const { cli, dlqCount, inputLastSeq } = dlq;
     const js = jetstream(nc);
-    // A real output message (the previous test's inbound messages), dead-lettered through the
-    // bus dead-letterer: its original subject is then waout.<region>.ordered.<shard>.
-    const outputs = await js.consumers.get(names.output);
-    const out = (await outputs.next({ expires: 2_000 }))!;
-    expect(out.subject).toMatch(new RegExp(`^waout\\.${REGION}\\.`));
-    const dead = await createDeadLetterer(js, REGION).deadLetter(out, 0, 'test: an output');
-    await outputs.delete();
+    // A real message of a stream that is not input (the region's field events), dead-lettered
+    // through the bus dead-letterer: its original subject is then wafield.<region>.<field>.
+    await js.publish(fieldSubjectOf(REGION, 'account_update'), '{"id":"field-1"}');
+    const fields = await js.consumers.get(names.fields);
+    const field = (await fields.next({ expires: 2_000 }))!;
+    expect(field.subject).toBe(`wafield.${REGION}.account_update`);
+    const dead = await createDeadLetterer(js, REGION).deadLetter(field, 0, 'test: a field event');
+    await fields.delete();
     // Another region's input, written straight into this region's DLQ.
     const h = natsHeaders();
     h.set(HEADER_DEAD_SUBJECT, 'wa.elsewhere.msg.0');
@@ -175,17 +181,17 @@ describe('dlq', () => {
     h.set(HEADER_RECEIVED_AT, String(Date.now()));
     const foreign = await js.publish(`wadlq.${REGION}.0`, '{"id":"foreign-1"}', { headers: h });
     const inputBefore = await inputLastSeq();
-    const outputBefore = (await jsm.streams.info(names.output)).state.last_seq;
+    const fieldsBefore = (await jsm.streams.info(names.fields)).state.last_seq;
 
     const listed = (await cli('list', '--json')).json().regions[0].messages as ListedDeadLetter[];
     expect(listed.map((m) => [m.seq, m.replayable])).toEqual([
       [dead.seq, false],
       [foreign.seq, false],
     ]);
-    expect(listed[0]!.refusal).toMatch(/waout\.dlq\.ordered\.\d+ is not an input subject/);
+    expect(listed[0]!.refusal).toMatch(/wafield\.dlq\.account_update is not an input subject/);
     expect(listed[1]!.refusal).toMatch(/input subject of region elsewhere, not of dlq/);
     const human = await cli('list');
-    expect(human.io.stdout.join('\n')).toMatch(/2 dead letters[\s\S]*replay refused: waout\.dlq/);
+    expect(human.io.stdout.join('\n')).toMatch(/2 dead letters[\s\S]*replay refused: wafield\.dlq/);
 
     for (const flags of [['--dry-run'], []]) {
       const r = await cli('replay', '--json', ...flags);
@@ -194,10 +200,10 @@ describe('dlq', () => {
     }
     const one = await cli('replay', '--region', REGION, '--seq', String(dead.seq), '--seq', '999999');
     expect(one.code).toBe(1);
-    expect(one.io.stdout.join('\n')).toMatch(/refused +seq \d+ {2}waout\.dlq\.ordered[\s\S]*not found +seq 999999[\s\S]*refused 1/);
+    expect(one.io.stdout.join('\n')).toMatch(/refused +seq \d+ {2}wafield\.dlq\.account_update[\s\S]*not found +seq 999999[\s\S]*refused 1/);
     expect(await dlqCount()).toBe(2);
     expect(await inputLastSeq()).toBe(inputBefore);
-    expect((await jsm.streams.info(names.output)).state.last_seq).toBe(outputBefore);
+    expect((await jsm.streams.info(names.fields)).state.last_seq).toBe(fieldsBefore);
   });
 
   test('dlq - a replay interrupted after its PubAck is finished by the next run: the repeat is dropped, the dead letter deleted', async ({ nc, jsm, dlq }) => {

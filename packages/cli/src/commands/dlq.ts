@@ -41,7 +41,7 @@ export const registerDlq: Register = (program, runner) => {
           "into the input stream's duplicate window and be dropped when the original was published recently; " +
           'an interrupted replay run again sends the same id, which JetStream drops, and the message is then ' +
           "deleted. Only wa.<R>.msg.<n> / wa.<R>.status.<n> of the stream's own region (with a shard consumer) " +
-          'are replayed: anything else, outputs above all, is refused and kept. A poison message (listed without ' +
+          'are replayed: anything else (field events, another region\'s inputs) is refused and kept. A poison message (listed without ' +
           'an event id, or with an "invalid ..." reason) comes back to the DLQ unless the consumer now accepts it: ' +
           'pick what to replay with --seq. Exits 1 when anything was refused, failed or not found.\n' +
           where,

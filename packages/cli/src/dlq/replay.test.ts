@@ -9,8 +9,8 @@ describe('dlq replay rules', () => {
   it('dlq rules - only msg/status inputs of the stream\'s own region with a shard consumer are replayable', () => {
     expect(refusal('eu', 'wa.eu.msg.0', shards)).toBeNull();
     expect(refusal('eu', 'wa.eu.status.2', shards)).toBeNull();
-    expect(refusal('eu', 'waout.eu.ordered.1', shards)).toMatch(/not an input subject/);
-    expect(refusal('eu', 'waout.eu.late', shards)).toMatch(/not an input subject/);
+    expect(refusal('eu', 'wafield.eu.account_update', shards)).toMatch(/not an input subject/);
+    expect(refusal('eu', 'waquar.eu', shards)).toMatch(/not an input subject/);
     expect(refusal('eu', 'wadlq.eu.1', shards)).toMatch(/not an input subject/);
     expect(refusal('eu', 'wa.eu.other.1', shards)).toMatch(/not an input subject/);
     expect(refusal('eu', 'wa.eu.msg.x', shards)).toMatch(/not an input subject/);

@@ -1,6 +1,6 @@
 // Replaying dead letters: each goes back to the input subject it came from, with its original
 // headers, and leaves the DLQ only once the input stream acknowledged the copy. Only input
-// subjects of the DLQ's own region are replayed, so an output can never become an input.
+// subjects of the DLQ's own region are replayed, so nothing else can ever become an input.
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { HEADER_DEAD_REASON, HEADER_DEAD_SUBJECT, shardConsumerName } from '@wamesh/bus';
@@ -19,7 +19,7 @@ export function refusal(region: string, originalSubject: string | null, shards: 
   if (!originalSubject) return `no ${HEADER_DEAD_SUBJECT} header: not written by the consumer's dead-letterer`;
   const m = INPUT_SUBJECT.exec(originalSubject);
   if (!m) {
-    return `${originalSubject} is not an input subject (wa.${region}.msg.<n> / wa.${region}.status.<n>); outputs and other subjects are never replayed`;
+    return `${originalSubject} is not an input subject (wa.${region}.msg.<n> / wa.${region}.status.<n>); other subjects are never replayed`;
   }
   if (m[1] !== region) return `${originalSubject} is an input subject of region ${m[1]}, not of ${region}`;
   const shard = Number(m[3]);
