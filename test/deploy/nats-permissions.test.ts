@@ -150,6 +150,8 @@ describe('NATS permissions - static', () => {
       '$JS.API.STREAM.CREATE.RELAYDLQ',
       '$KV.wamesh_relay.cursor.app.0',
       '$JS.API.DIRECT.GET.KV_wamesh_relay.$KV.wamesh_relay.cursor.app.0',
+      '$KV.wamesh_relay_deliveries.app.ZTE',
+      '$JS.API.STREAM.CREATE.KV_wamesh_relay_deliveries',
       '$KV.wamesh_leases_relay.shard.0',
     ]) {
       expect(canPub(u, s), s).toBe(true);
@@ -322,6 +324,7 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
       await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.status).toBe(200);
       // Its resources made and its lease taken; then it reads the (empty) feed.
       await expect.poll(() => rows('KV_wamesh_leases_relay')).toBeGreaterThan(0);
+      expect((await jsm.streams.info('KV_wamesh_relay_deliveries')).config.max_msgs_per_subject).toBe(1);
       // A few feed polls later, nothing was refused.
       await new Promise((r) => setTimeout(r, 1_500));
       expect(out).not.toMatch(/Permissions Violation|permissions violation|failed/i);
@@ -330,6 +333,8 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
       const nc = await login('relay', passwords['NATS_PASS_RELAY']!);
       const entry = { id: 'e1', kind: 'field', key: 'field:1', seq: 1, region: 'us-east', receivedAt: 1, committedAt: 2, event: {} };
       expect((await jetstream(nc).publish('wamesh.relaydlq.app', JSON.stringify(entry))).stream).toBe('RELAYDLQ');
+      // And when it delivered or dead-lettered one: its record, for `wamesh trace`.
+      await (await new Kvm(nc).open('wamesh_relay_deliveries')).put('app.ZTE', '{}');
       // The operator's `wamesh relay dlq list`, as the admin user.
       const cliEnv = { ...process.env, NATS_URLS: url, NATS_USER: 'admin', NATS_PASS: passwords['NATS_PASS_ADMIN']!, WAMESH_HOME: dir };
       const listed = spawnSync(process.execPath, [join(ROOT, 'packages', 'cli', 'src', 'main.ts'), 'relay', 'dlq', 'list', '--json'], { env: cliEnv, encoding: 'utf8' });

@@ -4,7 +4,8 @@
 //   (b) unordered, same concurrency: the same relay with every entry its own key (upper bound)
 //   (c) one delivery in flight at a time (what a single ordered worker gives)
 // Peak: the whole backlog already in the feed, deliveries/s until the last 2xx. Latency:
-// commit→2xx p50/p99 with entries committed at half of (a)'s peak. Not a timed test.
+// commit→2xx p50/p99 with entries committed at half of (a)'s peak. (a) and (b) run again
+// without delivery records (what `wamesh trace` shows), for their cost. Not a timed test.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -60,7 +61,7 @@ async function newFeed(nc: NatsConnection) {
   return { stream, subject, js: jetstream(nc) };
 }
 
-async function startRelay(nc: NatsConnection, feed: { stream: string; subject: string }, mode: Mode, url: string, onDelivered: (e: FeedEntry) => void) {
+async function startRelay(nc: NatsConnection, feed: { stream: string; subject: string }, mode: Mode, url: string, onDelivered: (e: FeedEntry) => void, recordDeliveries = true) {
   const source = jetStreamFeedSource(nc, feed);
   const relay = buildRelay({
     nc,
@@ -70,12 +71,13 @@ async function startRelay(nc: NatsConnection, feed: { stream: string; subject: s
     leaseTtlMs: 5_000,
     logger: silentLogger,
     observer: { finished: (_ep, item, how) => how === 'delivered' && onDelivered(item.entry) },
+    recordDeliveries,
   });
   await relay.start();
   return relay;
 }
 
-async function peak(nc: NatsConnection, mode: Mode, url: string, n: number): Promise<number> {
+async function peak(nc: NatsConnection, mode: Mode, url: string, n: number, recordDeliveries = true): Promise<number> {
   const feed = await newFeed(nc);
   for (let i = 0; i < n; i += 1_000) {
     await Promise.all(Array.from({ length: Math.min(1_000, n - i) }, (_, j) => feed.js.publish(feed.subject, JSON.stringify(entry(i + j, `conv:1000:${(i + j) % KEYS}`)))));
@@ -86,7 +88,7 @@ async function peak(nc: NatsConnection, mode: Mode, url: string, n: number): Pro
     finish = r;
   });
   const t0 = performance.now();
-  const relay = await startRelay(nc, feed, mode, url, () => ++done === n && finish());
+  const relay = await startRelay(nc, feed, mode, url, () => ++done === n && finish(), recordDeliveries);
   await all;
   const rate = n / ((performance.now() - t0) / 1000);
   await relay.stop();
@@ -122,6 +124,8 @@ try {
   await peak(nc, 'a', url, Math.min(ENTRIES, 2_000)); // warm-up: JIT, connections
   const a = await peak(nc, 'a', url, ENTRIES);
   const b = await peak(nc, 'b', url, ENTRIES);
+  const a0 = await peak(nc, 'a', url, ENTRIES, false);
+  const b0 = await peak(nc, 'b', url, ENTRIES, false);
   const c = await peak(nc, 'c', url, Math.max(1_000, Math.floor(ENTRIES / 10)));
   const lat = await paced(nc, 'a', url, a / 2);
   const f = (x: number) => x.toFixed(0).padStart(7);
@@ -129,6 +133,7 @@ try {
   console.log(`(b) unordered         ${f(b)} deliveries/s`);
   console.log(`(c) one in flight     ${f(c)} deliveries/s`);
   console.log(`a/b ${(a / b).toFixed(2)}   a/c ${(a / c).toFixed(1)}`);
+  console.log(`without delivery records: (a) ${f(a0).trim()}/s, (b) ${f(b0).trim()}/s, a/b ${(a0 / b0).toFixed(2)}; (a) with them ${((a / a0 - 1) * 100).toFixed(1)}%`);
   console.log(`(a) at ${(a / 2).toFixed(0)}/s (half of peak), ${lat.n} entries: commit->2xx p50 ${lat.p50.toFixed(0)} ms, p99 ${lat.p99.toFixed(0)} ms`);
   await nc.drain();
 } finally {

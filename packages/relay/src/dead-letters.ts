@@ -7,6 +7,7 @@ import type { KV } from '@nats-io/kv';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import type { FeedEntry } from '@wamesh/client';
 import { HEADER_DEAD_REASON } from '@wamesh/bus';
+import { entryToken } from './entry-token.ts';
 import { decodeRecord } from './feed-source.ts';
 import type { Item } from './scheduler.ts';
 import { RELAY_DLQ_STREAM, relayDlqSubject } from './topology.ts';
@@ -24,8 +25,7 @@ export interface DeadLetter {
 const HEADER_ATTEMPTS = 'Wamesh-Relay-Attempts';
 const MAX_REASON_CHARS = 1_000;
 
-/** Entry ids may hold any character; KV keys may not. */
-const decisionKey = (endpoint: string, entryId: string): string => `dlq.${endpoint}.${Buffer.from(entryId).toString('base64url')}`;
+const decisionKey = (endpoint: string, entryId: string): string => `dlq.${endpoint}.${entryToken(entryId)}`;
 
 export interface DeadLetters {
   put(endpoint: string, item: Item, reason: string): Promise<void>;

@@ -6,10 +6,11 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { type BusLogger, createShardLeases, type ShardLeases } from '@wamesh/bus';
 import { createDeadLetters } from './dead-letters.ts';
+import { createDeliveryRecorder, type DeliveryRecorder } from './delivery-records.ts';
 import { kvCursorStore } from './cursor.ts';
 import type { EndpointConfig } from './endpoint.ts';
 import type { FeedSource } from './feed-source.ts';
-import { RELAY_BUCKET, RELAY_LEASE_GROUP } from './topology.ts';
+import { RELAY_BUCKET, RELAY_DELIVERIES_BUCKET, RELAY_LEASE_GROUP } from './topology.ts';
 import { createEndpointWorker, type EndpointWorker, type RelayObserver } from './worker.ts';
 
 export interface RelayDeps {
@@ -21,6 +22,8 @@ export interface RelayDeps {
   logger: BusLogger;
   observer?: RelayObserver;
   memberId?: string;
+  /** Each entry's final outcome per endpoint, for `wamesh trace` (default true; the bench compares without). */
+  recordDeliveries?: boolean;
   /** Worker tuning (tests). */
   saveEveryMs?: number;
   decisionPollMs?: number;
@@ -43,12 +46,15 @@ export function buildRelay(deps: RelayDeps): Relay {
   const { nc, logger } = deps;
   const workers = new Map<number, EndpointWorker[]>();
   let leases: ShardLeases | undefined;
+  let records: DeliveryRecorder | undefined;
 
   return {
     async start() {
-      const kv = await new Kvm(nc).open(RELAY_BUCKET);
+      const kvm = new Kvm(nc);
+      const kv = await kvm.open(RELAY_BUCKET);
       const cursors = kvCursorStore(kv);
       const deadLetters = createDeadLetters(nc, kv);
+      if (deps.recordDeliveries !== false) records = createDeliveryRecorder(await kvm.open(RELAY_DELIVERIES_BUCKET), logger);
       leases = createShardLeases({
         nc,
         region: RELAY_LEASE_GROUP,
@@ -58,7 +64,7 @@ export function buildRelay(deps: RelayDeps): Relay {
         ...(deps.memberId ? { memberId: deps.memberId } : {}),
         onAcquire(partition) {
           const started = deps.endpoints.map((endpoint) =>
-            createEndpointWorker({ ...deps, endpoint, partition, cursors, deadLetters }),
+            createEndpointWorker({ ...deps, endpoint, partition, cursors, deadLetters, records }),
           );
           workers.set(partition, started);
           for (const w of started) w.start();
@@ -73,11 +79,14 @@ export function buildRelay(deps: RelayDeps): Relay {
     },
     async stop() {
       await leases?.stop();
+      // The workers have settled: every outcome they will record is queued.
+      await records?.close();
     },
     async abandon() {
       await leases?.abandon();
       await Promise.all([...workers.values()].flat().map((w) => w.abandon()));
       workers.clear();
+      records?.drop();
     },
     owned: () => leases?.owned() ?? [],
     backlog() {

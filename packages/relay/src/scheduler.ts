@@ -14,6 +14,9 @@ export interface Item {
   entry: FeedEntry;
   attempts: number;
   firstAttemptAt?: number;
+  lastAttemptAt?: number;
+  /** The last attempt's outcome (its status or error is what a delivery record keeps). */
+  lastOutcome?: AttemptOutcome;
   /** Not attempted before this time (epoch ms): a retry's delay or the hold window. */
   notBefore: number;
   /** Why it is bound for the dead letters (set once it failed for good; the copy may still be pending). */
@@ -166,6 +169,7 @@ export class KeyScheduler {
     this.busy++;
     item.attempts++;
     item.firstAttemptAt ??= now;
+    item.lastAttemptAt = now;
     this.opts.circuit.begin();
     this.opts
       .attempt(item)
@@ -180,6 +184,7 @@ export class KeyScheduler {
 
   private settle(k: KeyState, item: Item, outcome: AttemptOutcome): void {
     const now = Date.now();
+    item.lastOutcome = outcome;
     this.opts.attempted?.(item, outcome);
     if (outcome.result === 'ok') {
       this.opts.circuit.success();
@@ -243,7 +248,7 @@ export class KeyScheduler {
         k.queue.shift();
         this.opts.finished(head, 'skipped');
       } else {
-        Object.assign(head, { attempts: 0, firstAttemptAt: undefined, dead: undefined, notBefore: 0 });
+        Object.assign(head, { attempts: 0, firstAttemptAt: undefined, lastAttemptAt: undefined, lastOutcome: undefined, dead: undefined, notBefore: 0 });
       }
       this.consider(k, Date.now());
       this.pump();

@@ -9,6 +9,7 @@ import { type AttemptOutcome, attemptDelivery } from './attempt.ts';
 import { Circuit } from './circuit.ts';
 import { type CursorStore, CursorTracker } from './cursor.ts';
 import type { DeadLetters } from './dead-letters.ts';
+import { deadLetteredRecord, type DeliveryRecorder, deliveredRecord } from './delivery-records.ts';
 import type { EndpointConfig } from './endpoint.ts';
 import type { FeedSource, Resume } from './feed-source.ts';
 import { type Finish, type Item, KeyScheduler } from './scheduler.ts';
@@ -30,6 +31,8 @@ export interface WorkerOptions {
   deadLetters: DeadLetters;
   logger: BusLogger;
   observer?: RelayObserver;
+  /** Where each entry's final outcome is recorded (`wamesh trace`); none: not recorded. */
+  records?: DeliveryRecorder;
   /** Entries read ahead and not finished, at most (the reader waits beyond). */
   maxBuffered?: number;
   /** Cursor save period. */
@@ -53,7 +56,7 @@ export function partitionOf(key: string, partitions: number): number {
 }
 
 export function createEndpointWorker(opts: WorkerOptions): EndpointWorker {
-  const { endpoint: ep, partition, partitions, source, cursors, deadLetters, logger, observer } = opts;
+  const { endpoint: ep, partition, partitions, source, cursors, deadLetters, logger, observer, records } = opts;
   const name = ep.name;
   const log = (o: object) => ({ endpoint: name, partition, ...o });
   const maxBuffered = opts.maxBuffered ?? 10_000;
@@ -81,10 +84,14 @@ export function createEndpointWorker(opts: WorkerOptions): EndpointWorker {
     ...ep,
     circuit,
     attempt: (item) => attemptDelivery(target, item.entry, item.attempts),
-    deadLetter: (item, reason) => deadLetters.put(name, item, reason),
+    async deadLetter(item, reason) {
+      await deadLetters.put(name, item, reason);
+      records?.record(deadLetteredRecord(name, item, reason));
+    },
     finished(item, how) {
       tracker?.finish(item.cursor);
       observer?.finished?.(name, item, how);
+      if (how === 'delivered') records?.record(deliveredRecord(name, item));
       if (how !== 'delivered') logger.warn(log({ id: item.entry.id, key: item.entry.key, seq: item.entry.seq, how }), 'entry left undelivered');
       if (space && tracker && tracker.pending() < maxBuffered) {
         space();
