@@ -82,7 +82,6 @@ describe('NATS permissions - static', () => {
       expect(canSub(u, `wa.${r}.status.0`)).toBe(false);
       for (const o of others) expect(canPub(u, `wa.${o}.msg.0`), o).toBe(false);
       for (const s of [
-        `waout.${r}.ordered.0`,
         `wadlq.${r}.0`,
         `wa.${r}.other.0`,
         `$KV.wamesh_leases_${r}.shard.0`,
@@ -96,14 +95,12 @@ describe('NATS permissions - static', () => {
       }
     });
 
-    it(`permissions - consumer-${r} pulls and acks its region, writes outputs, dead letters and leases`, () => {
+    it(`permissions - consumer-${r} pulls and acks its region, writes dead letters and leases`, () => {
       const u = user(`consumer-${r}`);
       for (const s of [
         `$JS.API.CONSUMER.INFO.WA_${R}.shard-3`,
         `$JS.API.CONSUMER.MSG.NEXT.WA_${R}.shard-3`,
         `$JS.ACK.WA_${R}.shard-3.1.10.10.1700000000000000000.0`,
-        `waout.${r}.ordered.3`,
-        `waout.${r}.late`,
         `wadlq.${r}.3`,
         `$KV.wamesh_leases_${r}.shard.3`,
         `$JS.API.STREAM.INFO.KV_wamesh_leases_${r}`,
@@ -130,7 +127,6 @@ describe('NATS permissions - static', () => {
         for (const s of [
           `$JS.API.CONSUMER.MSG.NEXT.WA_${O}.shard-0`,
           `$JS.ACK.WA_${O}.shard-0.1.1.1.1.0`,
-          `waout.${o}.ordered.0`,
           `wadlq.${o}.0`,
           `$KV.wamesh_leases_${o}.shard.0`,
         ]) {
@@ -163,7 +159,7 @@ describe('NATS permissions - static', () => {
       '$JS.API.STREAM.PURGE.KV_wamesh_events',
       '$JS.API.STREAM.DELETE.RELAYDLQ',
       '$JS.API.STREAM.MSG.DELETE.RELAYDLQ',
-      ...REGIONS.flatMap((r) => [`wa.${r}.msg.0`, `waout.${r}.late`, `wadlq.${r}.0`, `$KV.wamesh_leases_${r}.shard.0`, `$JS.API.STREAM.CREATE.WA_${upper(r)}`]),
+      ...REGIONS.flatMap((r) => [`wa.${r}.msg.0`, `wadlq.${r}.0`, `$KV.wamesh_leases_${r}.shard.0`, `$JS.API.STREAM.CREATE.WA_${upper(r)}`]),
     ]) {
       expect(canPub(u, s), s).toBe(false);
     }
@@ -172,7 +168,7 @@ describe('NATS permissions - static', () => {
   it('permissions - the admin user uses the JetStream API only, no data subjects', () => {
     const u = user('admin');
     expect(canPub(u, '$JS.API.STREAM.CREATE.WA_US_EAST')).toBe(true);
-    for (const s of ['wa.us-east.msg.0', 'waout.us-east.late', '$KV.wamesh_leases_us-east.shard.0']) {
+    for (const s of ['wa.us-east.msg.0', 'wadlq.us-east.0', '$KV.wamesh_leases_us-east.shard.0']) {
       expect(canPub(u, s), s).toBe(false);
     }
   });
@@ -257,13 +253,13 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
     expect(ack.stream).toBe(`WA_${R}`);
     const sub = nc.subscribe(`wa.${region}.>`);
     nc.publish('wa.eu-west.msg.0', 'x');
-    nc.publish(`waout.${region}.late`, 'x');
+    nc.publish(`wadlq.${region}.0`, 'x');
     await nc.flush();
     await expect(sub.closed).resolves.toBeInstanceOf(Error);
     await new Promise((r) => setTimeout(r, 200));
     expect(seen.join('\n')).toMatch(/Permissions Violation for Subscription to "wa\.us-east\.>"/i);
     expect(seen.join('\n')).toMatch(/Permissions Violation for Publish to "wa\.eu-west\.msg\.0"/i);
-    expect(seen.join('\n')).toMatch(/Permissions Violation for Publish to "waout\.us-east\.late"/i);
+    expect(seen.join('\n')).toMatch(/Permissions Violation for Publish to "wadlq\.us-east\.0"/i);
   });
 
   it('permissions (live) - the ingress runs with its compose environment and user: ready, and a signed webhook is stored', async () => {
@@ -345,7 +341,7 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
     }
   });
 
-  it('permissions (live) - consumer pulls, acks, writes outputs and leases, and cannot inject input', async () => {
+  it('permissions (live) - consumer pulls, acks, writes dead letters and leases, and cannot inject input', async () => {
     const nc = await login(`consumer-${region}`, passwords[`NATS_PASS_CONSUMER_${R}`]!);
     const seen = errors(nc);
     const js = jetstream(nc);
@@ -357,7 +353,6 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
       await m.ackAck();
     }
     expect(got).toContain('e1');
-    expect((await js.publish(`waout.${region}.ordered.0`, 'o')).stream).toBe(`WAOUT_${R}`);
     expect((await js.publish(`wadlq.${region}.0`, 'd')).stream).toBe(`WADLQ_${R}`);
 
     const kv = await new Kvm(js).open(`wamesh_leases_${region}`);
