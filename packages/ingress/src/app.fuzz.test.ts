@@ -3,23 +3,13 @@
 // signed body is stored: its events in the input stream, its field events in theirs, and
 // the body in quarantine when a part could not be sequenced.
 import { quarantineId, signBody, splitWebhook } from '@wamesh/core';
-import { startServer } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IngressFixture, SECRET, startIngress, webhookBody } from './testing.ts';
+import { describe, expect } from 'vitest';
+import { ingressTest, SECRET, webhookBody } from './testing.ts';
 
 const LIMIT = 8 * 1024;
 const RUNS = 3_000;
-const nats = useNats(() => startServer());
-let f: IngressFixture;
-
-beforeAll(async () => {
-  f = await startIngress(nats(), { region: 'fuzz', bodyLimitBytes: LIMIT, logLevel: 'error' });
-});
-afterAll(async () => {
-  await f?.close();
-});
+const test = ingressTest.override('ingressOptions', { region: 'fuzz', bodyLimitBytes: LIMIT, logLevel: 'error' });
 
 const token = fc.stringMatching(/^[A-Za-z0-9._-]{1,24}$/);
 const digits = fc.integer({ min: 0, max: 2_000_000_000 }).map(String);
@@ -109,7 +99,7 @@ const contentType = fc.option(
 const extraHeaders = fc.dictionary(fc.stringMatching(/^x-[a-z]{1,10}$/), fc.stringMatching(/^[\x21-\x7e]{0,30}$/), { maxKeys: 3 });
 
 describe('webhook - fuzz', () => {
-  it(`${RUNS} random requests: only 200/401/413, nothing unsigned stored, no signed part dropped`, async () => {
+  test(`${RUNS} random requests: only 200/401/413, nothing unsigned stored, no signed part dropped`, async ({ ingress: f }) => {
     const ids = async () =>
       [...(await f.messages()), ...(await f.fields()), ...(await f.quarantined())].map((m) => m.header?.get('Nats-Msg-Id') ?? '');
     const before = new Set(await ids());

@@ -1,24 +1,24 @@
-import { startServer, waitForJetStream } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IngressFixture, startIngress, webhookBody } from './testing.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForJetStream } from '@wamesh/nats-harness';
+import { describe, expect } from 'vitest';
+import { ingressTest, webhookBody } from './testing.ts';
 
-const nats = useNats(() => startServer());
-let f: IngressFixture;
-
-beforeAll(async () => {
-  // A long publish budget and a short grace: while NATS is known to be down, the 503 must
-  // come after the grace, not after the budget.
-  f = await startIngress(nats(), { region: 'outage', publishTimeoutMs: 10_000, disconnectedGraceMs: 300, now: Date.now });
-});
-afterAll(async () => {
-  await f?.close();
+// A long publish budget and a short grace: while NATS is known to be down, the 503 must
+// come after the grace, not after the budget.
+const test = ingressTest.override('ingressOptions', {
+  region: 'outage',
+  publishTimeoutMs: 10_000,
+  disconnectedGraceMs: 300,
+  now: Date.now,
 });
 
 describe('webhook - NATS outage', () => {
-  it('answers 503 with Retry-After while NATS is down (never 200), and 200 again after its restart without restarting the ingress', async () => {
+  test('answers 503 with Retry-After while NATS is down (never 200), and 200 again after its restart without restarting the ingress', async ({
+    ingress: f,
+    nats,
+  }) => {
     expect((await f.post(webhookBody('before', 1, 1))).statusCode).toBe(200);
-    const server = nats().servers[0]!;
+    const server = nats.servers[0]!;
     await server.kill();
 
     // Sent while the server is gone: each must fail promptly, none may say 200. The first
@@ -45,7 +45,7 @@ describe('webhook - NATS outage', () => {
       let res = await f.post(body);
       for (let i = 0; i < 50 && res.statusCode === 503; i++) {
         statuses.push(res.statusCode);
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
         res = await f.post(body);
       }
       statuses.push(res.statusCode);

@@ -2,28 +2,21 @@
 // webhooks let in wait for their PubAcks and hold every in-flight slot; the excess must be
 // answered 503 + Retry-After at once, and everything answered 200 must be in the stream.
 // Over a real socket: the gate is the HTTP server's, which inject() does not go through.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { signBody } from '@wamesh/core';
-import { startServer } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IngressFixture, SECRET, startIngress, webhookBody } from './testing.ts';
+import { describe, expect } from 'vitest';
+import { ingressTest, SECRET, webhookBody } from './testing.ts';
 
 const MAX_IN_FLIGHT = 4;
 const PUBLISH_TIMEOUT_MS = 5_000;
-const nats = useNats(() => startServer());
-let f: IngressFixture;
-let base: string;
-
-beforeAll(async () => {
-  f = await startIngress(nats(), { region: 'overload', maxInFlight: MAX_IN_FLIGHT, publishTimeoutMs: PUBLISH_TIMEOUT_MS, now: Date.now });
-  base = await f.app.listen({ port: 0, host: '127.0.0.1' });
-});
-afterAll(async () => {
-  nats().servers[0]?.resume();
-  await f?.close();
+const test = ingressTest.override('ingressOptions', {
+  region: 'overload',
+  maxInFlight: MAX_IN_FLIGHT,
+  publishTimeoutMs: PUBLISH_TIMEOUT_MS,
+  now: Date.now,
 });
 
-async function post(body: string): Promise<{ status: number; retryAfter: string | null; code: string | undefined; ms: number }> {
+async function post(base: string, body: string): Promise<{ status: number; retryAfter: string | null; code: string | undefined; ms: number }> {
   const t0 = performance.now();
   const res = await fetch(`${base}/webhook`, {
     method: 'POST',
@@ -35,15 +28,22 @@ async function post(body: string): Promise<{ status: number; retryAfter: string 
 }
 
 describe('webhook - overload', () => {
-  it('beyond MAX_IN_FLIGHT answers 503 + Retry-After at once; the accepted ones get 200 and are stored; probes are never shed', async () => {
-    const server = nats().servers[0]!;
+  test('beyond MAX_IN_FLIGHT answers 503 + Retry-After at once; the accepted ones get 200 and are stored; probes are never shed', async ({
+    ingress: f,
+    nats,
+    onTestFinished,
+  }) => {
+    const base = await f.app.listen({ port: 0, host: '127.0.0.1' });
+    const server = nats.servers[0]!;
+    // Thawed even when an assertion fails, so the teardown can close the connection.
+    onTestFinished(() => server.resume());
     await server.pause();
     // One event each, so the stream count says which webhooks were stored.
-    const held = Array.from({ length: MAX_IN_FLIGHT }, (_, i) => post(webhookBody(`held${i}`, 1, 0)));
+    const held = Array.from({ length: MAX_IN_FLIGHT }, (_, i) => post(base, webhookBody(`held${i}`, 1, 0)));
     // Let the held requests reach their publish before the excess arrives.
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
 
-    const excess = await Promise.all(Array.from({ length: 10 }, (_, i) => post(webhookBody(`excess${i}`, 1, 0))));
+    const excess = await Promise.all(Array.from({ length: 10 }, (_, i) => post(base, webhookBody(`excess${i}`, 1, 0))));
     for (const res of excess) {
       expect(res).toMatchObject({ status: 503, retryAfter: '1', code: 'OVERLOADED' });
       // Answered without waiting for any publish: far under the publish timeout.
@@ -56,7 +56,7 @@ describe('webhook - overload', () => {
     server.resume();
     for (const res of await Promise.all(held)) expect(res.status).toBe(200);
     // Slots are given back: a new webhook is accepted again.
-    expect((await post(webhookBody('after', 1, 0))).status).toBe(200);
+    expect((await post(base, webhookBody('after', 1, 0))).status).toBe(200);
 
     // Exactly the webhooks answered 200 are in the stream, none of the shed ones.
     expect(await f.messages()).toHaveLength(MAX_IN_FLIGHT + 1);

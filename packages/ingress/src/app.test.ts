@@ -1,24 +1,14 @@
 import { decodeQuarantined } from '@wamesh/bus';
 import { quarantineId, sequencedEvents, shardOf, signBody, waEventSchema } from '@wamesh/core';
-import { startServer } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IngressFixture, RECEIVED_AT, SECRET, startIngress, VERIFY_TOKEN, webhookBody } from './testing.ts';
+import { describe, expect } from 'vitest';
+import { type IngressFixture, ingressTest, RECEIVED_AT, SECRET, startIngress, VERIFY_TOKEN, webhookBody } from './testing.ts';
 
-const nats = useNats(() => startServer());
-let f: IngressFixture;
+const test = ingressTest.override('ingressOptions', { region: 'eu-west', shards: 16, bodyLimitBytes: 64 * 1024 });
 let tagSeq = 0;
 const tag = () => `t${++tagSeq}`;
 
-beforeAll(async () => {
-  f = await startIngress(nats(), { region: 'eu-west', shards: 16, bodyLimitBytes: 64 * 1024 });
-});
-afterAll(async () => {
-  await f?.close();
-});
-
 describe('webhook - durable publish', () => {
-  it('N messages and M statuses become exactly N+M stream messages on their subjects, shards and headers', async () => {
+  test('N messages and M statuses become exactly N+M stream messages on their subjects, shards and headers', async ({ ingress: f }) => {
     const body = webhookBody(tag(), 3, 4);
     const before = await f.count();
     const res = await f.post(body);
@@ -40,7 +30,7 @@ describe('webhook - durable publish', () => {
     expect(stored.filter((s) => s.subject.includes('.msg.'))).toHaveLength(3);
   });
 
-  it('the same webhook again answers 200 and stores nothing new (duplicate window)', async () => {
+  test('the same webhook again answers 200 and stores nothing new (duplicate window)', async ({ ingress: f }) => {
     const body = webhookBody(tag(), 2, 2);
     expect((await f.post(body)).statusCode).toBe(200);
     const after = await f.count();
@@ -51,7 +41,7 @@ describe('webhook - durable publish', () => {
     expect(await f.metrics.render()).toMatch(/wamesh_ingress_events_duplicate_total\{kind="status"[^}]*\} [1-9]/);
   });
 
-  it('accepts any of the configured secrets (rotation)', async () => {
+  test('accepts any of the configured secrets (rotation)', async ({ ingress: f }) => {
     const body = webhookBody(tag(), 1, 0);
     const res = await f.post(body, { 'x-hub-signature-256': signBody(body, 'rotated-out-secret') });
     expect(res.statusCode).toBe(200);
@@ -67,7 +57,7 @@ describe('webhook - authentication', () => {
     ['wrong secret', (b) => ({ 'x-hub-signature-256': signBody(b, 'not-the-secret') }), 'SIGNATURE_MISMATCH'],
     ['signature of another body', (b) => ({ 'x-hub-signature-256': signBody(`${b} `, SECRET) }), 'SIGNATURE_MISMATCH'],
   ];
-  it.each(cases)('401 for a %s signature, and the stream is unchanged', async (_name, headers, code) => {
+  test.for(cases)('401 for a %s signature, and the stream is unchanged', async ([, headers, code], { ingress: f }) => {
     const body = webhookBody(tag(), 2, 1);
     const before = await f.count();
     const res = await f.post(body, headers(body));
@@ -76,7 +66,7 @@ describe('webhook - authentication', () => {
     expect(await f.count()).toBe(before);
   });
 
-  it('401 without the header at all, even for a body that is not JSON', async () => {
+  test('401 without the header at all, even for a body that is not JSON', async ({ ingress: f }) => {
     const res = await f.app.inject({ method: 'POST', url: '/webhook', payload: 'not json' });
     expect(res.statusCode).toBe(401);
     expect(res.json().error.code).toBe('SIGNATURE_MISSING');
@@ -85,7 +75,7 @@ describe('webhook - authentication', () => {
 
 describe('webhook - validation', () => {
   /** The quarantine record of a body, checked to hold its exact bytes and reasons. */
-  async function quarantineOf(body: string) {
+  async function quarantineOf(f: IngressFixture, body: string) {
     const q = (await f.quarantined()).find((m) => m.header?.get('Nats-Msg-Id') === quarantineId(Buffer.from(body)));
     expect(q, 'quarantined').toBeDefined();
     expect(Buffer.from(q!.data).toString('utf8')).toBe(body);
@@ -93,25 +83,25 @@ describe('webhook - validation', () => {
     return decodeQuarantined(q!.data, q!.header);
   }
 
-  it('200 for a signed body that is not JSON: kept in quarantine, byte for byte, with the reason', async () => {
+  test('200 for a signed body that is not JSON: kept in quarantine, byte for byte, with the reason', async ({ ingress: f }) => {
     const body = `{"object": "whatsapp_business_account", ${tag()}`;
     const before = await f.count();
     const res = await f.post(body);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ received: 0, duplicates: 0, fields: 0, quarantined: 1 });
-    expect((await quarantineOf(body)).rejected).toEqual([{ path: 'body', reason: expect.stringContaining('not JSON') }]);
+    expect((await quarantineOf(f, body)).rejected).toEqual([{ path: 'body', reason: expect.stringContaining('not JSON') }]);
     expect(await f.count()).toBe(before);
     expect(f.logs.some((l) => l.level === 'warn' && l.msg === 'webhook parts quarantined')).toBe(true);
   });
 
-  it('200 for a signed empty body, quarantined', async () => {
+  test('200 for a signed empty body, quarantined', async ({ ingress: f }) => {
     const res = await f.post('');
     expect(res.statusCode).toBe(200);
     const q = (await f.quarantined()).find((m) => m.data.length === 0);
     expect(decodeQuarantined(q!.data, q!.header).rejected).toEqual([{ path: 'body', reason: 'the body is empty' }]);
   });
 
-  it('a bad part costs only itself: the good parts are stored, the bad one quarantined naming its path, one 200', async () => {
+  test('a bad part costs only itself: the good parts are stored, the bad one quarantined naming its path, one 200', async ({ ingress: f }) => {
     const webhook = JSON.parse(webhookBody(tag(), 1, 2));
     delete webhook.entry[0].changes[0].value.statuses[0].status;
     const body = JSON.stringify(webhook);
@@ -120,21 +110,21 @@ describe('webhook - validation', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ received: 2, duplicates: 0, fields: 0, quarantined: 1 });
     expect(await f.count()).toBe(before + 2);
-    const q = await quarantineOf(body);
+    const q = await quarantineOf(f, body);
     expect(q.rejected).toEqual([{ path: 'entry.0.changes.0.value.statuses.0', reason: expect.stringContaining('status') }]);
     expect(q.meta).toMatchObject({ region: 'eu-west', receivedAt: RECEIVED_AT });
     expect(await f.metrics.render()).toMatch(/wamesh_ingress_quarantined_parts_total\{[^}]*\} [1-9]/);
   });
 
-  it('200 for signed JSON that is not a webhook at all, quarantined', async () => {
+  test('200 for signed JSON that is not a webhook at all, quarantined', async ({ ingress: f }) => {
     for (const body of ['[]', '42', '"x"', 'null', `{"entry":"${tag()}"}`]) {
       const res = await f.post(body);
       expect(res.statusCode, body).toBe(200);
-      expect((await quarantineOf(body)).rejected).toHaveLength(1);
+      expect((await quarantineOf(f, body)).rejected).toHaveLength(1);
     }
   });
 
-  it('413 above the body limit, signed or not, nothing stored', async () => {
+  test('413 above the body limit, signed or not, nothing stored', async ({ ingress: f }) => {
     const big = JSON.stringify({ object: 'whatsapp_business_account', entry: [], pad: 'x'.repeat(70 * 1024) });
     const before = await f.count();
     expect((await f.post(big)).statusCode).toBe(413);
@@ -144,7 +134,7 @@ describe('webhook - validation', () => {
     expect(await f.count()).toBe(before);
   });
 
-  it('takes the body as bytes whatever the content type', async () => {
+  test('takes the body as bytes whatever the content type', async ({ ingress: f }) => {
     const body = webhookBody(tag(), 1, 0);
     expect((await f.post(body, { 'content-type': 'text/plain' })).statusCode).toBe(200);
     expect((await f.post(webhookBody(tag(), 1, 0), { 'content-type': 'application/x-www-form-urlencoded' })).statusCode).toBe(200);
@@ -152,8 +142,8 @@ describe('webhook - validation', () => {
 });
 
 describe('webhook - events the stream cannot take', () => {
-  it('500 (never 200) for a signed webhook whose event exceeds the NATS max payload, nothing stored', async () => {
-    const big = await startIngress(nats(), { region: 'big', bodyLimitBytes: 4 * 1_048_576 });
+  test('500 (never 200) for a signed webhook whose event exceeds the NATS max payload, nothing stored', async ({ nats }) => {
+    const big = await startIngress(nats, { region: 'big', bodyLimitBytes: 4 * 1_048_576 });
     try {
       const webhook = JSON.parse(webhookBody(tag(), 1, 0));
       webhook.entry[0].changes[0].value.messages[0].text.body = 'x'.repeat(1_200_000);
@@ -169,7 +159,7 @@ describe('webhook - events the stream cannot take', () => {
 });
 
 describe('webhook - other objects and fields', () => {
-  it('stores other objects and non-messages fields as field events in their own stream, and counts them', async () => {
+  test('stores other objects and non-messages fields as field events in their own stream, and counts them', async ({ ingress: f }) => {
     const before = await f.count();
     const fieldsBefore = (await f.fields()).length;
     const page = JSON.stringify({ object: 'page', entry: [{ id: '1', time: 1, changes: [{ field: 'feed', value: {} }] }] });
@@ -193,38 +183,38 @@ describe('webhook - other objects and fields', () => {
 });
 
 describe('webhook - verification handshake', () => {
-  const get = (q: string) => f.app.inject({ method: 'GET', url: `/webhook?${q}` });
+  const get = (f: IngressFixture, q: string) => f.app.inject({ method: 'GET', url: `/webhook?${q}` });
 
-  it('echoes hub.challenge as text/plain for the right token', async () => {
-    const res = await get(`hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
+  test('echoes hub.challenge as text/plain for the right token', async ({ ingress: f }) => {
+    const res = await get(f, `hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toBe('1158201444');
   });
 
-  it.each([
+  test.for<[string, string]>([
     ['a wrong token', 'hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1'],
     ['a wrong mode', `hub.mode=unsubscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`],
     ['no token', 'hub.mode=subscribe&hub.challenge=1'],
     ['no challenge', `hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}`],
     ['a repeated token', `hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.verify_token=x&hub.challenge=1`],
-  ])('403 for %s', async (_name, q) => {
-    const res = await get(q);
+  ])('403 for %s', async ([, q], { ingress: f }) => {
+    const res = await get(f, q);
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe('VERIFY_REJECTED');
   });
 });
 
 describe('probes and metrics', () => {
-  it('healthz is 200; readyz is 200 with the stream reachable', async () => {
+  test('healthz is 200; readyz is 200 with the stream reachable', async ({ ingress: f }) => {
     expect((await f.app.inject('/healthz')).statusCode).toBe(200);
     const ready = await f.app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({ status: 'ready', checks: { nats: 'ok', stream: 'ok' } });
   });
 
-  it('readyz is 503 when the region has no stream', async () => {
-    const other = await startIngress(nats(), { region: 'nowhere', provision: false });
+  test('readyz is 503 when the region has no stream', async ({ nats }) => {
+    const other = await startIngress(nats, { region: 'nowhere', provision: false });
     try {
       const res = await other.app.inject('/readyz');
       expect(res.statusCode).toBe(503);
@@ -234,7 +224,7 @@ describe('probes and metrics', () => {
     }
   });
 
-  it('/metrics has requests by status and code, events by kind and the publish latency histogram', async () => {
+  test('/metrics has requests by status and code, events by kind and the publish latency histogram', async ({ ingress: f }) => {
     const res = await f.app.inject('/metrics');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
@@ -245,7 +235,7 @@ describe('probes and metrics', () => {
     expect(res.body).toContain('wamesh_ingress_publish_seconds_bucket');
   });
 
-  it('unknown routes answer 404 in the catalogue format', async () => {
+  test('unknown routes answer 404 in the catalogue format', async ({ ingress: f }) => {
     const res = await f.app.inject('/nope');
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'not found' } });
@@ -253,7 +243,7 @@ describe('probes and metrics', () => {
 });
 
 describe('logs', () => {
-  it('no line at info for a plain 200; one for a retry, with request id, region and counts; never secrets or message bodies', async () => {
+  test('no line at info for a plain 200; one for a retry, with request id, region and counts; never secrets or message bodies', async ({ ingress: f }) => {
     const body = webhookBody(tag(), 1, 1);
     const before = f.logs.length;
     expect((await f.post(body)).statusCode).toBe(200);

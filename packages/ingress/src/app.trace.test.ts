@@ -1,25 +1,18 @@
 import { sequencedEvents } from '@wamesh/core';
-import { startServer } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
 import { SpanKind, startTestTelemetry } from '@wamesh/telemetry';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IngressFixture, startIngress, webhookBody } from './testing.ts';
+import { afterAll, describe, expect } from 'vitest';
+import { ingressTest, webhookBody } from './testing.ts';
 
 // Before the app exists: @fastify/otel hooks every Fastify instance created afterwards.
 const telemetry = startTestTelemetry({ serviceName: 'wamesh-ingress', region: 'trace' });
-const nats = useNats(() => startServer());
-let f: IngressFixture;
+const test = ingressTest.override('ingressOptions', { region: 'trace', logLevel: 'debug' });
 
-beforeAll(async () => {
-  f = await startIngress(nats(), { region: 'trace', logLevel: 'debug' });
-});
 afterAll(async () => {
-  await f?.close();
   await telemetry.shutdown();
 });
 
 describe('webhook - traces', () => {
-  it('a producer span per event is a child of the server span, and its context is in the published headers', async () => {
+  test('a producer span per event is a child of the server span, and its context is in the published headers', async ({ ingress: f }) => {
     telemetry.reset();
     const body = webhookBody('tr', 1, 2);
     expect((await f.post(body)).statusCode).toBe(200);
@@ -56,7 +49,7 @@ describe('webhook - traces', () => {
     expect(line?.trace_id).toBe(server!.spanContext().traceId);
   });
 
-  it('continues a trace the caller started (traceparent on the request)', async () => {
+  test('continues a trace the caller started (traceparent on the request)', async ({ ingress: f }) => {
     telemetry.reset();
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const res = await f.post(webhookBody('tr2', 1, 0), { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
@@ -67,7 +60,7 @@ describe('webhook - traces', () => {
     expect(server.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
   });
 
-  it('probes are not traced', async () => {
+  test('probes are not traced', async ({ ingress: f }) => {
     telemetry.reset();
     await f.app.inject('/healthz');
     await f.app.inject('/metrics');

@@ -6,10 +6,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { decodeQuarantined } from '@wamesh/bus';
 import { quarantineId, splitWebhook } from '@wamesh/core';
-import { startServer } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IngressFixture, startIngress } from './testing.ts';
+import { describe, expect, it } from 'vitest';
+import { ingressTest } from './testing.ts';
 
 const CORPUS = new URL('../../../../shared/webhook-corpus/', import.meta.url);
 const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.json')).sort() : [];
@@ -46,17 +44,10 @@ if (files.length === 0) {
   });
   console.warn(`[corpus] SKIPPED: ${CORPUS.pathname} is missing`);
 } else {
-  const nats = useNats(() => startServer());
-  let f: IngressFixture;
-  beforeAll(async () => {
-    f = await startIngress(nats(), { region: 'corpus', shards: 16, now: Date.now, logLevel: 'error' });
-  });
-  afterAll(async () => {
-    await f?.close();
-  });
+  const test = ingressTest.override('ingressOptions', { region: 'corpus', shards: 16, now: Date.now, logLevel: 'error' });
 
   describe('webhook corpus', () => {
-    it(`all ${files.length} real-world bodies get 200 and every part of each is stored or quarantined`, async () => {
+    test(`all ${files.length} real-world bodies get 200 and every part of each is stored or quarantined`, async ({ ingress: f }) => {
       const bodies = files.map((file) => ({ file, raw: readFileSync(new URL(file, CORPUS)) }));
       for (const { file, raw } of bodies) {
         const res = await f.post(raw);

@@ -3,16 +3,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureTopology, regionTopology, silentLogger } from '@wamesh/bus';
+import { ensureTopology, regionTopology } from '@wamesh/bus';
 import { signBody } from '@wamesh/core';
-import { freePorts, startServer } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
+import { freePorts } from '@wamesh/nats-harness';
+import { natsTest } from '@wamesh/nats-harness/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { webhookBody } from './testing.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const nats = useNats(() => startServer());
 const children = new Set<ChildProcess>();
 
 afterEach(() => {
@@ -46,14 +44,13 @@ describe('main - start-up and shutdown', () => {
     expect(p.err()).toContain('WA_APP_SECRETS');
   });
 
-  it('SIGTERM finishes in-flight requests and their publishes, drains NATS and exits 0', async () => {
+  natsTest('SIGTERM finishes in-flight requests and their publishes, drains NATS and exits 0', async ({ nats, nc, jsm }) => {
     const region = 'sigterm';
-    const nc = await connectNats({ servers: nats().urls, name: 'main-test' }, silentLogger);
     await ensureTopology(nc, regionTopology({ region, shards: 16, replicas: 1, duplicateWindowMs: 60_000, maxAgeMs: 3_600_000 }));
     const [port] = await freePorts(1);
     const p = start({
       WAMESH_REGION: region,
-      NATS_URLS: nats().url,
+      NATS_URLS: nats.url,
       PORT: String(port),
       HOST: '127.0.0.1',
       WA_APP_SECRETS: 'main-secret',
@@ -64,7 +61,7 @@ describe('main - start-up and shutdown', () => {
     await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { message: 'readyz' }).toBe(200);
 
     // Freeze NATS so the next requests are stuck waiting for their PubAcks, then SIGTERM.
-    const server = nats().servers[0]!;
+    const server = nats.servers[0]!;
     await server.pause();
     const bodies = Array.from({ length: 8 }, (_, i) => webhookBody(`main${i}`, 1, 1));
     const inflight = bodies.map((body) =>
@@ -88,10 +85,8 @@ describe('main - start-up and shutdown', () => {
     expect(out.indexOf('webhook stored')).toBeGreaterThan(out.indexOf('ingress stopping'));
     expect(out.lastIndexOf('webhook stored')).toBeLessThan(out.indexOf('ingress stopped'));
     // Every answered event is stored.
-    const jsm = await jetstreamManager(nc);
     expect((await jsm.streams.info('WA_SIGTERM')).state.messages).toBe(16);
     // Nothing listens any more.
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
-    await nc.close();
   });
 });

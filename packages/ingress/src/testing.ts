@@ -1,10 +1,11 @@
-// An ingress wired to a real nats-server, for tests and the benchmark (not exported).
+// An ingress wired to a real nats-server, for tests (not exported), and its vitest fixture.
 import { Writable } from 'node:stream';
 import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connectNats, createPublisher, ensureTopology, regionTopology, silentLogger } from '@wamesh/bus';
 import { buildWebhook, type EntrySpec, type Split, signBody, streamNames } from '@wamesh/core';
 import type { NatsMesh } from '@wamesh/nats-harness';
+import { natsTest } from '@wamesh/nats-harness/vitest';
 import { createLogger, createMetrics, type Metrics } from '@wamesh/telemetry';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from './app.ts';
@@ -142,6 +143,19 @@ export async function startIngress(mesh: NatsMesh, opts: FixtureOptions = {}): P
     },
   };
 }
+
+/**
+ * natsTest (`nats`, `nc`, `jsm`) with `ingress`: one ingress per file on the file's server,
+ * built at the first test that asks for it and closed after the file's last test. A file
+ * sets its options once: `ingressTest.override('ingressOptions', { region: 'eu-west', … })`.
+ */
+export const ingressTest = natsTest
+  .extend('ingressOptions', { scope: 'file' }, {} as FixtureOptions)
+  .extend('ingress', { scope: 'file' }, async ({ nats, ingressOptions }, { onCleanup }): Promise<IngressFixture> => {
+    const f = await startIngress(nats, ingressOptions);
+    onCleanup(() => f.close());
+    return f;
+  });
 
 /** A webhook body (JSON text) of n inbound messages and m statuses, unique per tag. */
 export function webhookBody(tag: string, n: number, m: number, phoneNumberId = '106540352242922'): string {
