@@ -18,12 +18,18 @@ export function decodeFeedRecord(data: Uint8Array): FeedRecord {
   } catch {
     return { invalid: 'not JSON' };
   }
+  return feedRecordOf(json);
+}
+
+/** The same for a record already parsed (a MongoDB change stream's document). */
+export function feedRecordOf(json: unknown): FeedRecord {
+  let value = json;
   if (isLogRow(json)) {
     const entry = feedEntryOfLogRow(json);
     if (entry === null) return { none: true };
-    json = entry;
+    value = entry;
   }
-  const parsed = feedEntrySchema.safeParse(json);
+  const parsed = feedEntrySchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { invalid: `${issue?.path.join('.') || 'entry'}: ${issue?.message ?? 'invalid'}` };

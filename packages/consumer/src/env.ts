@@ -11,6 +11,7 @@ import {
   parseEnv,
   regionEnvShape,
 } from '@wamesh/bus';
+import { isMongoUri } from '@wamesh/store';
 import { z } from 'zod';
 
 /** Raw environment → typed values. Unknown variables are ignored. */
@@ -23,7 +24,7 @@ export const consumerEnvSchema = z.object({
   /** `mongo` when MONGODB_URI is set, else `kv`. */
   STORE: envOptional.refine((v) => v === undefined || v === 'kv' || v === 'mongo', 'STORE must be kv or mongo'),
   MONGODB_URI: envOptional.refine(
-    (v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v),
+    (v) => v === undefined || isMongoUri(v),
     'MONGODB_URI must start with mongodb:// or mongodb+srv://',
   ),
   MONGODB_DB: z.string().trim().min(1, 'MONGODB_DB must not be empty').default('wamesh'),

@@ -38,3 +38,25 @@ describe('relay env - RELAY_ENDPOINTS', () => {
     expect(err.message).not.toContain(SECRET.slice(6));
   });
 });
+
+describe('relay env - RELAY_FEED', () => {
+  const base = { RELAY_ENDPOINTS: JSON.stringify([endpoint]) };
+  const URI = 'mongodb://wamesh:s3cret-pw@mongo1:27017/wamesh?replicaSet=rs0';
+
+  it('reads the Mongo store when MONGODB_URI is set, the KV log otherwise, unless RELAY_FEED says', () => {
+    expect(loadRelayEnv({ ...base, MONGODB_URI: URI }).feed).toEqual({ uri: URI, db: 'wamesh' });
+    expect(loadRelayEnv({ ...base, MONGODB_URI: URI, MONGODB_DB: 'prod' }).feed).toEqual({ uri: URI, db: 'prod' });
+    expect(loadRelayEnv({ ...base, MONGODB_URI: URI, RELAY_FEED: 'kv' }).feed).toEqual({ stream: 'KV_wamesh_events', subject: '$KV.wamesh_events.e.>' });
+    expect(loadRelayEnv({ ...base, RELAY_FEED: 'mongo', MONGODB_URI: URI }).feed).toEqual({ uri: URI, db: 'wamesh' });
+  });
+
+  it.each([
+    ['RELAY_FEED=mongo without MONGODB_URI', { RELAY_FEED: 'mongo' }, 'MONGODB_URI'],
+    ['an unknown RELAY_FEED', { RELAY_FEED: 'postgres' }, 'RELAY_FEED'],
+    ['a MONGODB_URI that is no MongoDB URI', { MONGODB_URI: 'postgres://u:s3cret-pw@db/x' }, 'MONGODB_URI'],
+  ])('%s stops start-up naming the variable, never echoing its value', (_what, env, variable) => {
+    const err = failure({ ...base, ...env });
+    expect(err.variables).toEqual([variable]);
+    expect(err.message).not.toContain('s3cret-pw');
+  });
+});

@@ -1,7 +1,8 @@
 // The only reader of process.env in the relay: one zod schema, parsed once at start-up.
-// NATS variables are the bus's; RELAY_ENDPOINTS is a JSON array of endpoints.
+// NATS variables are the bus's; RELAY_ENDPOINTS is a JSON array of endpoints; the feed is the
+// store's event log, read as the consumers' store keeps it (RELAY_FEED, like their STORE).
 import { EnvError, envInt, envOptional, type NatsConfig, natsConfigOf, natsEnvShape, parseEnv } from '@wamesh/bus';
-import { bucketNames, eventRowsSubject } from '@wamesh/store';
+import { bucketNames, eventRowsSubject, isMongoUri } from '@wamesh/store';
 import { z } from 'zod';
 import { type EndpointConfig, endpointSchema } from './endpoint.ts';
 
@@ -25,9 +26,13 @@ const endpoints = z
 export const relayEnvSchema = z.object({
   ...natsEnvShape,
   RELAY_ENDPOINTS: endpoints,
+  /** `kv`: the embedded store's log in JetStream; `mongo`: a change stream on the Mongo store's log. `mongo` when MONGODB_URI is set, else `kv`. */
+  RELAY_FEED: envOptional.refine((v) => v === undefined || v === 'kv' || v === 'mongo', 'RELAY_FEED must be kv or mongo'),
+  MONGODB_URI: envOptional.refine((v) => v === undefined || isMongoUri(v), 'MONGODB_URI must start with mongodb:// or mongodb+srv://'),
+  MONGODB_DB: z.string().trim().min(1, 'MONGODB_DB must not be empty').default('wamesh'),
   /**
-   * The stream holding the feed, and the subject filter of the feed within it: by default
-   * the embedded store's event log (its rows are the feed, in commit order).
+   * With the kv feed, the stream holding the feed, and the subject filter of the feed within
+   * it: by default the embedded store's event log (its rows are the feed, in commit order).
    */
   RELAY_FEED_STREAM: z
     .string()
@@ -43,11 +48,14 @@ export const relayEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-/** What the relay runs with; endpoint secrets stay inside and are never logged. */
+/** Where the feed is read: a JetStream stream and subject filter (kv), or the Mongo store (mongo). */
+export type FeedConfig = { stream: string; subject: string } | { uri: string; db: string };
+
+/** What the relay runs with; endpoint secrets and the Mongo URI stay inside and are never logged. */
 export interface RelayConfig {
   nats: NatsConfig;
   endpoints: EndpointConfig[];
-  feed: { stream: string; subject: string };
+  feed: FeedConfig;
   partitions: number;
   leaseTtlMs: number;
   /** Replicas of the relay's own streams and buckets. */
@@ -63,10 +71,17 @@ export class RelayEnvError extends EnvError {
 
 export function loadRelayEnv(env: Record<string, string | undefined> = process.env): RelayConfig {
   const e = parseEnv(relayEnvSchema, env, RelayEnvError);
+  const kind = e.RELAY_FEED ?? (e.MONGODB_URI ? 'mongo' : 'kv');
+  if (kind === 'mongo' && e.MONGODB_URI === undefined) {
+    throw new RelayEnvError(['MONGODB_URI'], 'invalid environment: MONGODB_URI is required with RELAY_FEED=mongo');
+  }
   return {
     nats: natsConfigOf(e, 'wamesh-relay', RelayEnvError),
     endpoints: e.RELAY_ENDPOINTS,
-    feed: { stream: e.RELAY_FEED_STREAM, subject: e.RELAY_FEED_SUBJECT ?? eventRowsSubject('wamesh') },
+    feed:
+      kind === 'mongo' && e.MONGODB_URI !== undefined
+        ? { uri: e.MONGODB_URI, db: e.MONGODB_DB }
+        : { stream: e.RELAY_FEED_STREAM, subject: e.RELAY_FEED_SUBJECT ?? eventRowsSubject('wamesh') },
     partitions: e.RELAY_PARTITIONS,
     leaseTtlMs: e.LEASE_TTL_MS,
     replicas: e.RELAY_REPLICAS,

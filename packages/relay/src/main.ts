@@ -1,11 +1,13 @@
-// Composition root of the relay: environment, telemetry, NATS, its own resources, the relay,
+// Composition root of the relay: environment, telemetry, NATS, its own resources, the feed
+// source (the KV store's log in JetStream, or a change stream on the Mongo store's), the relay,
 // /metrics; on SIGTERM/SIGINT let attempts in flight settle, save cursors and release the
-// leases, then close /metrics, drain NATS and flush spans in `finally`.
+// leases, then close /metrics and the Mongo client, drain NATS and flush spans in `finally`.
 import { createServer } from 'node:http';
 import { connectNats, ensureTopology, loadEnvOrExit, runService, shutdownSignal } from '@wamesh/bus';
 import { createLogger, createMetrics, startTelemetry } from '@wamesh/telemetry';
 import { loadRelayEnv } from './env.ts';
 import { jetStreamFeedSource } from './feed-source.ts';
+import { mongoFeedSource } from './mongo-feed-source.ts';
 import { relayMetrics } from './metrics.ts';
 import { buildRelay, type Relay } from './relay.ts';
 import { relayTopology } from './topology.ts';
@@ -26,12 +28,14 @@ async function run(): Promise<void> {
       () => res.writeHead(500).end(),
     );
   });
+  const { feed } = config;
+  const source = 'uri' in feed ? mongoFeedSource(feed) : jetStreamFeedSource(nc, feed);
   try {
     await ensureTopology(nc, relayTopology({ replicas: config.replicas, leaseTtlMs: config.leaseTtlMs }));
     let relay: Relay | undefined;
     relay = buildRelay({
       nc,
-      source: jetStreamFeedSource(nc, config.feed),
+      source,
       endpoints: config.endpoints,
       partitions: config.partitions,
       leaseTtlMs: config.leaseTtlMs,
@@ -39,7 +43,9 @@ async function run(): Promise<void> {
       observer: relayMetrics(metrics, () => relay),
     });
     http.listen(config.metricsPort);
-    logger.info({ endpoints: config.endpoints.map((e) => e.name), feed: config.feed, partitions: config.partitions }, 'relay starting');
+    // The Mongo URI may hold credentials: only the database is logged.
+    const where = 'uri' in feed ? { mongo: feed.db } : feed;
+    logger.info({ endpoints: config.endpoints.map((e) => e.name), feed: where, partitions: config.partitions }, 'relay starting');
     try {
       await relay.start();
       const signal = await stopSignal;
@@ -49,6 +55,7 @@ async function run(): Promise<void> {
     }
   } finally {
     http.close();
+    if ('close' in source) await source.close().catch((err) => logger.error({ err }, 'mongo close failed'));
     await nc.drain().catch((err) => logger.error({ err }, 'nats drain failed'));
     await telemetry.shutdown().catch((err) => logger.error({ err }, 'telemetry shutdown failed'));
   }

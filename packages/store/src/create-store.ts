@@ -25,6 +25,9 @@ export type StoreKind = 'mongo' | 'kv';
 
 export const storeKindOf = (config: StoreConfig): StoreKind => (config.mongodbUri ? 'mongo' : 'kv');
 
+/** A MongoDB connection string, as the services' environments accept one. */
+export const isMongoUri = (v: string): boolean => /^mongodb(\+srv)?:\/\//.test(v);
+
 /** `mongo` when a URI is given, else `kv` on the given NATS connection. Call `init()` next. */
 export function createStore(config: StoreConfig): StateStore {
   const ttl = config.eventTtlSeconds;

@@ -11,7 +11,8 @@ const toStored = ({ eventId, ...rest }: EventLogEntry): StoredEvent => ({
   loggedAt: new Date(),
 });
 
-const fromStoredEvent = ({ _id, loggedAt, ...rest }: StoredEvent): EventLogEntry => ({ eventId: _id, ...rest });
+/** A stored row as the log entry it was (also what the relay's change stream reads). */
+export const fromStoredEvent = ({ _id, loggedAt, ...rest }: StoredEvent): EventLogEntry => ({ eventId: _id, ...rest });
 
 /** One unordered insertMany: the unique `_id` (the event id) is the idempotency check. */
 export async function appendEvents(c: Collections, entries: readonly EventLogEntry[]): Promise<LogAppendResult> {
