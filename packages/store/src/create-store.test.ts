@@ -20,7 +20,7 @@ describe('createStore', () => {
     try {
       createStore({});
     } catch (err) {
-      expect((err as StoreConfigError).code).toBe('STORE_CONFIG');
+      expect((err as StoreConfigError).code).toBe('E_STORE_CONFIG');
     }
   });
 });

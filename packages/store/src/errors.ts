@@ -1,8 +1,10 @@
+export type StoreErrorCode = 'E_STORE_CONFIG' | 'E_STORE_CAS_EXHAUSTED' | 'E_STORE_NOT_INITIALIZED';
+
 /** Base of every error the store raises on purpose: callers branch on `code`. */
 export class StoreError extends Error {
   override name = 'StoreError';
-  readonly code: string;
-  constructor(code: string, message: string, options?: ErrorOptions) {
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
   }
@@ -12,7 +14,7 @@ export class StoreError extends Error {
 export class StoreConflictError extends StoreError {
   override name = 'StoreConflictError';
   constructor(key: string, attempts: number, options?: ErrorOptions) {
-    super('STORE_CAS_EXHAUSTED', `compare-and-set on ${key} lost ${attempts} times in a row`, options);
+    super('E_STORE_CAS_EXHAUSTED', `compare-and-set on ${key} lost ${attempts} times in a row`, options);
   }
 }
 
@@ -20,6 +22,6 @@ export class StoreConflictError extends StoreError {
 export class StoreConfigError extends StoreError {
   override name = 'StoreConfigError';
   constructor(message: string) {
-    super('STORE_CONFIG', message);
+    super('E_STORE_CONFIG', message);
   }
 }

@@ -47,7 +47,7 @@ export class KvStore implements StateStore {
   }
 
   get #b(): KvBuckets {
-    if (!this.#buckets) throw new StoreError('STORE_NOT_INITIALIZED', 'KvStore: call init() first');
+    if (!this.#buckets) throw new StoreError('E_STORE_NOT_INITIALIZED', 'KvStore: call init() first');
     return this.#buckets;
   }
 
