@@ -1,5 +1,6 @@
 // Where the read commands (status, conversation, trace) and simulate find the mesh: flags
 // first, then the running dev mesh's state file, then the environment.
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { StateStore } from '@wamesh/store';
 import type { Context } from './commands/context.ts';
 import { CliError } from './errors.ts';
@@ -52,8 +53,8 @@ export function resolveTarget(ctx: Context, flags: TargetFlags): Target {
   );
 }
 
-/** Opens the store the target names; `close` also closes the NATS connection it made. */
-export async function openStore(ctx: Context, target: Target): Promise<{ store: StateStore; close(): Promise<void> }> {
+/** Opens the store the target names; `close` also closes the NATS connection it made (`nc`, kv store only). */
+export async function openStore(ctx: Context, target: Target): Promise<{ store: StateStore; nc?: NatsConnection; close(): Promise<void> }> {
   const { createStore } = await import('@wamesh/store');
   if (target.mongoUri) {
     const store = createStore({ mongodbUri: target.mongoUri, mongodbDb: target.mongoDb });
@@ -65,6 +66,7 @@ export async function openStore(ctx: Context, target: Target): Promise<{ store: 
   await store.init();
   return {
     store,
+    nc,
     close: async () => {
       await store.close().catch(() => {});
       await nc.close().catch(() => {});

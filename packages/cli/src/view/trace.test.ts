@@ -45,6 +45,27 @@ describe('trace view', () => {
     expect(lines.find((l) => /^\s+\d{4}-/.test(l) && l.includes('read'))).toMatch(/applied\s+#2\s+0af7651916cd43dd8448eb211c80319c$/);
   });
 
+  it('trace view - the relay\'s deliveries go under the row of their feed entry, one line per endpoint; rows without an entry get none', () => {
+    const at = { firstAttemptAt: 1, lastAttemptAt: 2 };
+    const deliveries = new Map([
+      [
+        read.eventId,
+        [
+          { outcome: 'delivered' as const, endpoint: 'crm', entryId: read.eventId, attempts: 1, status: 204, latencyMs: 33.6, ...at },
+          { outcome: 'dead-lettered' as const, endpoint: 'bot', entryId: read.eventId, attempts: 12, error: 'timeout', reason: 'timeout after 12 attempts', ...at },
+        ],
+      ],
+    ]);
+    const report = traceReport('wamid.A', [delivered, read], deliveries);
+    // The stale delivered made no feed entry here (no seq): no deliveries at all.
+    expect(report.events.map((e) => e.deliveries?.map((d) => d.endpoint))).toEqual([undefined, ['crm', 'bot']]);
+    const lines = formatTrace(report, plain);
+    const row = lines.findIndex((l) => l.includes('#2'));
+    expect(lines.slice(row + 1)).toEqual(['     -> crm delivered 204 after 1 attempt, 34 ms', '     -> bot dead-lettered (timeout) after 12 attempts: timeout after 12 attempts']);
+    // Without the relay's records (no relay runs) the rows are as they were.
+    expect(traceReport('wamid.A', [delivered, read]).events.some((e) => 'deliveries' in e)).toBe(false);
+  });
+
   it('trace view - an unknown key says so', () => {
     expect(formatTrace(traceReport('nope', []), plain)).toEqual(['no events logged for nope']);
   });

@@ -1,8 +1,12 @@
 import type { EventLogEntry } from '@wamesh/core';
+import type { DeliveryRecord } from '@wamesh/relay';
 import { clock, type Style, table, traceIdOf, waTime } from './style.ts';
 
-/** One row of `wamesh trace --json`: the log entry plus its trace id, ready for jq. */
-export type TraceRow = EventLogEntry & { traceId?: string };
+/**
+ * One row of `wamesh trace --json`: the log entry plus its trace id, ready for jq; a row that
+ * made a feed entry also has what the relay did with it per endpoint, when a relay runs.
+ */
+export type TraceRow = EventLogEntry & { traceId?: string; deliveries?: DeliveryRecord[] };
 
 export interface TraceReport {
   key: string;
@@ -11,10 +15,20 @@ export interface TraceReport {
   inversions: number;
 }
 
-export function traceReport(key: string, entries: EventLogEntry[]): TraceReport {
+// A row with a feed number made a feed entry, whose id is the row's event id.
+const madeEntry = (e: EventLogEntry): boolean => e.seq !== undefined;
+
+/** Ids of the feed entries the rows made: what the relay's delivery records are keyed by. */
+export const feedEntryIds = (entries: EventLogEntry[]): string[] => entries.filter(madeEntry).map((e) => e.eventId);
+
+/** `deliveries`: the relay's records by entry id; undefined when no relay runs (rows as they are). */
+export function traceReport(key: string, entries: EventLogEntry[], deliveries?: Map<string, DeliveryRecord[]>): TraceReport {
   const events = entries.map((e) => {
+    const row: TraceRow = { ...e };
     const traceId = traceIdOf(e.traceparent);
-    return traceId ? { ...e, traceId } : { ...e };
+    if (traceId) row.traceId = traceId;
+    if (deliveries && madeEntry(e)) row.deliveries = deliveries.get(e.eventId) ?? [];
+    return row;
   });
   return { key, events, inversions: events.filter((e) => e.outcome === 'stale').length };
 }
@@ -38,7 +52,7 @@ export function formatTrace(report: TraceReport, style: Style): string[] {
     `${style.bold(key)}: ${events.length} event${events.length === 1 ? '' : 's'}` +
     (report.inversions ? `, ${style.red(`${report.inversions} inversion${report.inversions === 1 ? '' : 's'}`)}` : ', in order');
   const rows: string[][] = [];
-  const notes = new Map<number, string>();
+  const notes = new Map<number, string[]>();
   events.forEach((e, i) => {
     const stale = e.outcome === 'stale';
     const outcome =
@@ -55,24 +69,37 @@ export function formatTrace(report: TraceReport, style: Style): string[] {
       e.seq === undefined ? '-' : `#${e.seq}`,
       e.traceId ?? '-',
     ]);
+    const under: string[] = [];
     if (stale && e.beatenBy) {
       const winner = byId.get(e.beatenBy.eventId);
       const name = winner ? `${what(winner)} ` : '';
-      notes.set(
-        i,
+      under.push(
         style.red(
           `     ^ arrived after ${name}(event ${e.beatenBy.eventId.slice(0, 16)}, ${e.beatenBy.region}, ` +
             `${waTime(e.beatenBy.timestamp)}) was applied: ${e.beatenBy.bySeconds}s newer`,
         ),
       );
     }
+    if (e.deliveries) under.push(...deliveryLines(e.deliveries, style));
+    if (under.length > 0) notes.set(i, under);
   });
   const lines = table(['', 'whatsapp time (UTC)', 'event', 'region', 'received', 'applied', 'outcome', 'feed', 'trace'], rows, style);
   const out = [head, lines[0]!];
   lines.slice(1).forEach((l, i) => {
     out.push(l);
-    const note = notes.get(i);
-    if (note) out.push(note);
+    out.push(...(notes.get(i) ?? []));
   });
   return out;
+}
+
+const times = (n: number): string => `${n} attempt${n === 1 ? '' : 's'}`;
+
+/** One line per endpoint under the row of a feed entry: what the relay's delivery came to. */
+function deliveryLines(records: DeliveryRecord[], style: Style): string[] {
+  if (records.length === 0) return [style.dim('     -> no delivery recorded (not yet, or filtered out by every endpoint)')];
+  return records.map((d) =>
+    d.outcome === 'delivered'
+      ? style.green(`     -> ${d.endpoint} delivered ${d.status} after ${times(d.attempts)}, ${Math.round(d.latencyMs)} ms`)
+      : style.red(`     -> ${d.endpoint} dead-lettered ${d.status ?? `(${d.error ?? 'no answer'})`} after ${times(d.attempts)}: ${d.reason}`),
+  );
 }
