@@ -9,7 +9,10 @@ import { decodeFeedRecord } from '@wamesh/client';
 /** What the cursor store persists for a source: a JetStream stream sequence, a change stream's resume token. */
 export type Resume = number | string;
 
-/** One record of the feed: an entry, no change (a log row of a duplicate), or why it could not be decoded; `resume` is its position. */
+/**
+ * One record of the feed: an entry, no change (a log row of a duplicate, or where a fresh
+ * change stream opened), or why it could not be decoded; `resume` is its position.
+ */
 export type FeedRecord<R extends Resume = Resume> = ReturnType<typeof decodeFeedRecord> & { resume: R };
 
 export interface FeedSource<R extends Resume = Resume> {

@@ -87,16 +87,11 @@ function describeChangeStream(): void {
       return { got, entries, stop };
     }
 
-    it('yields inserted rows in commit order; a source started after a saved token yields only the later ones', async () => {
+    it('yields inserted rows in commit order after where it opened; a source started after a saved token yields only the later ones', async () => {
       const first = reader(undefined);
-      // A fresh change stream starts when it opens: duplicates (no entry) until one shows up.
-      await vi.waitFor(
-        async () => {
-          await store.appendLog([logRow('', 0, 'duplicate')]);
-          expect(first.got.length).toBeGreaterThan(0);
-        },
-        { timeout: 30_000, interval: 250 },
-      );
+      // A fresh stream's first record is where it opened (no change): rows logged from then on follow.
+      await vi.waitFor(() => expect(first.got).toHaveLength(1), { timeout: 30_000 });
+      expect(first.got[0]).toMatchObject({ none: true });
       const key = 'conv:1000:5511987654321';
       const rows = [1, 2, 3, 4, 5, 6].map((seq) => logRow(key, seq));
       // One commit each, in this order; a duplicate between them makes no entry.
@@ -119,6 +114,12 @@ function describeChangeStream(): void {
       await vi.waitFor(() => expect(second.entries()).toHaveLength(4), { timeout: 20_000 });
       expect(second.entries().map((e) => e.id)).toEqual([...rows.slice(3), later].map((r) => r.eventId));
       await second.stop();
+
+      // A cursor saved before any row arrived (the opening record) misses none logged since.
+      const fromOpening = reader(first.got[0]!.resume);
+      await vi.waitFor(() => expect(fromOpening.entries()).toHaveLength(7), { timeout: 20_000 });
+      expect(fromOpening.entries().map((e) => e.id)).toEqual([...rows, later].map((r) => r.eventId));
+      await fromOpening.stop();
     });
   });
 }

@@ -1,8 +1,8 @@
 // The change feed of the MongoDB store: a change stream on its event log (`events`, one
 // document per event, inserted once), inserts only, in the order the replica set committed
 // them and only once a majority has them. The position is the change stream's resume token,
-// opaque, kept as Extended JSON text; a fresh cursor starts at the moment the stream opens
-// (a change stream reaches no further back than the oplog). Change streams need a replica set.
+// opaque, kept as Extended JSON text; a fresh cursor starts where its stream opens (a change
+// stream reaches no further back than the oplog). Change streams need a replica set.
 import { feedRecordOf } from '@wamesh/client';
 import { fromStoredEvent, MONGO_COLLECTIONS, type StoredEvent } from '@wamesh/store';
 import { BSON, type ChangeStreamInsertDocument, MongoClient, type MongoClientOptions, type ResumeToken } from 'mongodb';
@@ -41,9 +41,17 @@ export function mongoFeedSource(opts: MongoFeedOptions): MongoFeedSource {
         INSERTS,
         after === undefined ? {} : { startAfter: BSON.EJSON.parse(after) as ResumeToken },
       );
-      const stop = () => void stream.close();
+      // The read's own `finally` closes it again and reports a failure.
+      const stop = () => void stream.close().catch(() => {});
       signal.addEventListener('abort', stop, { once: true });
       try {
+        if (after === undefined) {
+          // Where a fresh stream opens is a record too (no change): the cursor saves it before
+          // any row arrives, so a restart misses nothing logged since.
+          const first = await stream.tryNext();
+          if (first) yield mongoRecordOf(first);
+          else if (stream.resumeToken != null) yield { none: true, resume: BSON.EJSON.stringify(stream.resumeToken) };
+        }
         for await (const change of stream) {
           if (signal.aborted) return;
           yield mongoRecordOf(change);
