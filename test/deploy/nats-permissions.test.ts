@@ -74,10 +74,14 @@ describe('NATS permissions - static', () => {
     const R = upper(r);
     const others = REGIONS.filter((o) => o !== r);
 
-    it(`permissions - ingress-${r} publishes only its region's input subjects`, () => {
+    it(`permissions - ingress-${r} publishes only its region's input subjects, field events and quarantine`, () => {
       const u = user(`ingress-${r}`);
       expect(canPub(u, `wa.${r}.msg.0`)).toBe(true);
       expect(canPub(u, `wa.${r}.status.15`)).toBe(true);
+      expect(canPub(u, `wafield.${r}.account_update`)).toBe(true);
+      expect(canPub(u, `waquar.${r}`)).toBe(true);
+      for (const o of others) expect(canPub(u, `wafield.${o}.account_update`), o).toBe(false);
+      for (const o of others) expect(canPub(u, `waquar.${o}`), o).toBe(false);
       expect(canSub(u, `wa.${r}.msg.0`)).toBe(false);
       expect(canSub(u, `wa.${r}.status.0`)).toBe(false);
       for (const o of others) expect(canPub(u, `wa.${o}.msg.0`), o).toBe(false);
@@ -101,6 +105,8 @@ describe('NATS permissions - static', () => {
         `$JS.API.CONSUMER.INFO.WA_${R}.shard-3`,
         `$JS.API.CONSUMER.MSG.NEXT.WA_${R}.shard-3`,
         `$JS.ACK.WA_${R}.shard-3.1.10.10.1700000000000000000.0`,
+        `$JS.API.CONSUMER.MSG.NEXT.WAFIELD_${R}.fields`,
+        `$JS.ACK.WAFIELD_${R}.fields.1.10.10.1700000000000000000.0`,
         `wadlq.${r}.3`,
         `$KV.wamesh_leases_${r}.shard.3`,
         `$JS.API.STREAM.INFO.KV_wamesh_leases_${r}`,
@@ -111,6 +117,8 @@ describe('NATS permissions - static', () => {
       for (const s of [
         `wa.${r}.msg.0`,
         `wa.${r}.status.0`,
+        `wafield.${r}.account_update`,
+        `waquar.${r}`,
         `$JS.API.STREAM.CREATE.WA_${R}`,
         `$JS.API.STREAM.UPDATE.WA_${R}`,
         `$JS.API.STREAM.DELETE.WA_${R}`,
@@ -294,6 +302,16 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
       });
       expect(res.status, `${await res.text()}\n${out}`).toBe(200);
       expect(await stored()).toBe(before + 1);
+      // A field event and a body that is not JSON: to their own streams, under the same user.
+      const jsm = await jetstreamManager(admin);
+      const count = async (stream: string) => (await jsm.streams.info(stream)).state.messages;
+      const [fields, quarantined] = [await count(`WAFIELD_${R}`), await count(`WAQUAR_${R}`)];
+      for (const other of [readFileSync(join(ROOT, 'test', 'fixtures', 'webhooks', 'field-template-status.json'), 'utf8'), 'not json']) {
+        const sig = createHmac('sha256', env['WA_APP_SECRETS']!.split(',')[0]!).update(other).digest('hex');
+        const r2 = await fetch(`${base}/webhook`, { method: 'POST', headers: { 'x-hub-signature-256': `sha256=${sig}` }, body: other });
+        expect(r2.status, `${await r2.text()}\n${out}`).toBe(200);
+      }
+      expect([await count(`WAFIELD_${R}`), await count(`WAQUAR_${R}`)]).toEqual([fields + 1, quarantined + 1]);
       expect(out).not.toMatch(/Permissions Violation/i);
     } finally {
       ingress.kill('SIGTERM');
