@@ -16,6 +16,8 @@ import {
   type MessageEvent,
   type StatusEvent,
   type StatusSpec,
+  seededRandom,
+  shuffled,
   streamNames,
   webhookEvents,
 } from '@wamesh/core';
@@ -69,6 +71,32 @@ export function inboundEnvelope(
 ): Envelope<MessageEvent> {
   const [event] = webhookEvents([{ wabaId: WABA, changes: [{ phoneNumberId: BUSINESS, messages: [spec] }] }], shards);
   return { event: event as MessageEvent, meta: { receivedAt: Date.now(), ...meta } };
+}
+
+export interface LifecycleOptions {
+  /** Part of every wamid (`wamid.<tag>.<k>`), so workloads of one file do not collide. */
+  tag: string;
+  /** Keys [from, from + keys). */
+  from?: number;
+  keys: number;
+  shards: number;
+  region: string;
+  /** WhatsApp time of key 0's first status. */
+  t0: number;
+  seed: number;
+}
+
+/** Status lifecycles (sent, delivered, read, failed: 1 + k % 4 of them per key), shuffled so inversions abound. */
+export function statusLifecycles(o: LifecycleOptions): Envelope[] {
+  const ladder = ['sent', 'delivered', 'read', 'failed'] as const;
+  const out: Envelope[] = [];
+  const from = o.from ?? 0;
+  for (let k = from; k < from + o.keys; k++) {
+    for (let i = 0; i < 1 + (k % 4); i++) {
+      out.push(statusEnvelope({ id: `wamid.${o.tag}.${k}`, status: ladder[i]!, timestamp: o.t0 + k + i }, o.shards, { region: o.region }));
+    }
+  }
+  return shuffled(out, seededRandom(o.seed));
 }
 
 /** Publishes through the bus publisher (the ingress's path), in the order given. */

@@ -5,7 +5,7 @@ import type { Envelope } from '@wamesh/core';
 import { startServer } from '@wamesh/nats-harness';
 import { meshFixture, natsTest } from '@wamesh/nats-harness/vitest';
 import { createStore, type StateStore } from '@wamesh/store';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { type ConsumerProcess, loggedRows, referenceState, spawnConsumer } from './testkit.ts';
 
 /**
@@ -39,6 +39,30 @@ export const consumerTest = natsTest
       return p;
     };
   });
+
+export interface ReplicaOptions {
+  region: string;
+  shards: number;
+  leaseTtlMs: number;
+  batchMaxWaitMs: number;
+}
+
+/** A consumer replica as a real process (batches of 20), returned once its /metrics answers. */
+export async function spawnReplica(
+  spawn: (env: Record<string, string>) => Promise<ConsumerProcess>,
+  o: ReplicaOptions,
+): Promise<ConsumerProcess> {
+  const r = await spawn({
+    WAMESH_REGION: o.region,
+    WAMESH_SHARDS: String(o.shards),
+    BATCH_SIZE: '20',
+    BATCH_MAX_WAIT_MS: String(o.batchMaxWaitMs),
+    LEASE_TTL_MS: String(o.leaseTtlMs),
+    LOG_LEVEL: 'warn',
+  });
+  await vi.waitFor(async () => expect(await ownedShards(r), `replica on :${r.port} ready\n${r.output()}`).toBeDefined(), { timeout: 30_000 });
+  return r;
+}
 
 /** Shards a consumer process holds, from its /metrics (wamesh_lease_owner{shard} 1); undefined while it does not answer. */
 export async function ownedShards(p: ConsumerProcess): Promise<number[] | undefined> {

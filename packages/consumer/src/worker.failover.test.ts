@@ -5,10 +5,10 @@
 // replica's events come back by then too: everything is applied within 2 × TTL of the
 // freeze, not after a longer ack wait.
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { type Envelope, seededRandom, shuffled, streamNames } from '@wamesh/core';
+import { streamNames } from '@wamesh/core';
 import { describe, expect, vi } from 'vitest';
-import { type ConsumerProcess, provisionRegion, publishAll, shardTotals, statusEnvelope } from './testkit.ts';
-import { consumerTest, expectLoggedOnceAndJoined, handledEvents as handled, ownedShards as owned } from './testkit.vitest.ts';
+import { type ConsumerProcess, provisionRegion, publishAll, shardTotals, statusLifecycles } from './testkit.ts';
+import { consumerTest, expectLoggedOnceAndJoined, spawnReplica, handledEvents as handled, ownedShards as owned } from './testkit.vitest.ts';
 
 const SHARDS = 4;
 const TTL = 3_000;
@@ -17,36 +17,14 @@ const T = 1_760_000_000;
 // The store the replicas write (their default prefix), read back from the test.
 const test = consumerTest.override('kvPrefix', 'wamesh');
 
-async function spawnReplica(spawnConsumer: (env: Record<string, string>) => Promise<ConsumerProcess>): Promise<ConsumerProcess> {
-  const r = await spawnConsumer({
-    WAMESH_REGION: REGION,
-    WAMESH_SHARDS: String(SHARDS),
-    BATCH_SIZE: '20',
-    BATCH_MAX_WAIT_MS: '0',
-    LEASE_TTL_MS: String(TTL),
-    LOG_LEVEL: 'warn',
-  });
-  await vi.waitFor(async () => expect(await owned(r), `replica on :${r.port} ready\n${r.output()}`).toBeDefined(), { timeout: 30_000 });
-  return r;
-}
+const replica = (spawn: (env: Record<string, string>) => Promise<ConsumerProcess>) =>
+  spawnReplica(spawn, { region: REGION, shards: SHARDS, leaseTtlMs: TTL, batchMaxWaitMs: 0 });
 
 /** Delivered and not yet acked on the given shards' consumers. */
 async function ackPendingOn(jsm: JetStreamManager, shards: number[]): Promise<number> {
   let n = 0;
   for (const s of shards) n += (await jsm.consumers.info(streamNames(REGION).input, `shard-${s}`)).num_ack_pending;
   return n;
-}
-
-/** Status lifecycles over `keys` wamids, shuffled (inversions abound). */
-function workload(keys: number): Envelope[] {
-  const ladder = ['sent', 'delivered', 'read', 'failed'] as const;
-  const out: Envelope[] = [];
-  for (let k = 0; k < keys; k++) {
-    for (let i = 0; i < 1 + (k % 4); i++) {
-      out.push(statusEnvelope({ id: `wamid.failover.${k}`, status: ladder[i]!, timestamp: T + k + i }, SHARDS, { region: REGION }));
-    }
-  }
-  return shuffled(out, seededRandom(5));
 }
 
 describe('worker failover', () => {
@@ -61,13 +39,13 @@ describe('worker failover', () => {
     const info = await jsm.consumers.info(streamNames(REGION).input, 'shard-0');
     expect(info.config.ack_wait).toBe(TTL * 1e6);
 
-    const [a, b] = await Promise.all([spawnReplica(spawnConsumer), spawnReplica(spawnConsumer)]);
+    const [a, b] = await Promise.all([replica(spawnConsumer), replica(spawnConsumer)]);
     await expect
       .poll(async () => [(await owned(a))?.length, (await owned(b))?.length], { message: 'each replica holds half the shards' })
       .toEqual([SHARDS / 2, SHARDS / 2]);
     const aShards = (await owned(a))!;
 
-    const events = workload(600);
+    const events = statusLifecycles({ tag: 'failover', keys: 600, shards: SHARDS, region: REGION, t0: T, seed: 5 });
     await publishAll(nc, events);
     // Freeze `a` once it is busy, and kill it only while it holds delivered, un-acked events
     // (a frozen process renews nothing: the clock of the fault starts at the freeze).

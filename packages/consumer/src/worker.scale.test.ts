@@ -5,10 +5,10 @@
 // every event is logged exactly once and the state is core's reference join.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fairShare } from '@wamesh/bus';
-import { type Envelope, seededRandom, shuffled } from '@wamesh/core';
-import { describe, expect, vi } from 'vitest';
-import { type ConsumerProcess, provisionRegion, publishAll, shardTotals, statusEnvelope } from './testkit.ts';
-import { consumerTest, expectLoggedOnceAndJoined, ownedShards as owned } from './testkit.vitest.ts';
+import type { Envelope } from '@wamesh/core';
+import { describe, expect } from 'vitest';
+import { type ConsumerProcess, provisionRegion, publishAll, shardTotals, statusLifecycles } from './testkit.ts';
+import { consumerTest, expectLoggedOnceAndJoined, spawnReplica, ownedShards as owned } from './testkit.vitest.ts';
 
 const SHARDS = 8;
 const TTL = 1_500;
@@ -17,18 +17,11 @@ const T = 1_760_000_000;
 // The store the replicas write (their default prefix), read back from the test.
 const test = consumerTest.override('kvPrefix', 'wamesh');
 
-async function spawnReplica(spawnConsumer: (env: Record<string, string>) => Promise<ConsumerProcess>): Promise<ConsumerProcess> {
-  const r = await spawnConsumer({
-    WAMESH_REGION: REGION,
-    WAMESH_SHARDS: String(SHARDS),
-    BATCH_SIZE: '20',
-    BATCH_MAX_WAIT_MS: '20',
-    LEASE_TTL_MS: String(TTL),
-    LOG_LEVEL: 'warn',
-  });
-  await vi.waitFor(async () => expect(await owned(r), `replica on :${r.port} ready\n${r.output()}`).toBeDefined(), { timeout: 30_000 });
-  return r;
-}
+/** 40 more lifecycles, from key `from` on. */
+const lifecycles = (from: number) =>
+  statusLifecycles({ tag: 'scale', from, keys: 40, shards: SHARDS, region: REGION, t0: T, seed: 11 + from });
+const replica = (spawn: (env: Record<string, string>) => Promise<ConsumerProcess>) =>
+  spawnReplica(spawn, { region: REGION, shards: SHARDS, leaseTtlMs: TTL, batchMaxWaitMs: 20 });
 
 /** Each shard held by exactly one replica, and the counts are the fair shares. */
 async function steady(rs: ConsumerProcess[]): Promise<boolean> {
@@ -39,18 +32,6 @@ async function steady(rs: ConsumerProcess[]): Promise<boolean> {
   const ids = rs.map((_, i) => String(i));
   const want = ids.map((id) => fairShare(SHARDS, ids, id)).sort();
   return JSON.stringify(each.map((o) => o!.length).sort()) === JSON.stringify(want);
-}
-
-/** Status lifecycles of keys [from, from + keys), shuffled so inversions abound. */
-function workload(from: number, keys: number): Envelope[] {
-  const ladder = ['sent', 'delivered', 'read', 'failed'] as const;
-  const out: Envelope[] = [];
-  for (let k = from; k < from + keys; k++) {
-    for (let i = 0; i < 1 + (k % 4); i++) {
-      out.push(statusEnvelope({ id: `wamid.scale.${k}`, status: ladder[i]!, timestamp: T + k + i }, SHARDS, { region: REGION }));
-    }
-  }
-  return shuffled(out, seededRandom(11 + from));
 }
 
 describe('worker scale', () => {
@@ -68,7 +49,7 @@ describe('worker scale', () => {
     let publishing = true;
     const publisher = (async () => {
       while (publishing || sent < events.length) {
-        if (sent === events.length) events.push(...workload(events.length, 40));
+        if (sent === events.length) events.push(...lifecycles(events.length));
         const chunk = events.slice(sent, sent + 5);
         await publishAll(nc, chunk);
         sent += chunk.length;
@@ -79,11 +60,11 @@ describe('worker scale', () => {
     const t0 = performance.now();
     const marks: [string, number, number][] = [];
     const mark = (what: string) => marks.push([what, Math.round(performance.now() - t0), sent]);
-    const a = await spawnReplica(spawnConsumer);
+    const a = await replica(spawnConsumer);
     await expect.poll(() => steady([a]), { message: 'a holds every shard' }).toBe(true);
     mark('1 replica');
 
-    const [b, c] = await Promise.all([spawnReplica(spawnConsumer), spawnReplica(spawnConsumer)]);
+    const [b, c] = await Promise.all([replica(spawnConsumer), replica(spawnConsumer)]);
     mark('spawned 2 more');
     await expect.poll(() => steady([a, b, c]), { message: '3 replicas share the shards' }).toBe(true);
     mark('3 replicas');
