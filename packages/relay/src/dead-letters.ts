@@ -42,8 +42,10 @@ export function createDeadLetters(nc: NatsConnection, kv: KV, timeoutMs = 5_000)
       const h = natsHeaders();
       h.set(HEADER_DEAD_REASON, reason.replace(/[\r\n]+/g, ' ').slice(0, MAX_REASON_CHARS));
       h.set(HEADER_ATTEMPTS, String(item.attempts));
-      // One copy per entry and endpoint, even if the relay dies before it moves on.
-      await js.publish(relayDlqSubject(endpoint), JSON.stringify(item.entry), { headers: h, msgID: `${endpoint}:${item.entry.id}`, timeout: timeoutMs });
+      // One copy per entry, endpoint and round of attempts (a retried put is stored once); a
+      // replayed entry that fails again starts a new round, so its new dead letter is kept too.
+      const msgID = `${endpoint}:${item.entry.id}:${item.firstAttemptAt ?? 0}`;
+      await js.publish(relayDlqSubject(endpoint), JSON.stringify(item.entry), { headers: h, msgID, timeout: timeoutMs });
     },
     async decision(endpoint, entryId) {
       const e = await kv.get(decisionKey(endpoint, entryId));

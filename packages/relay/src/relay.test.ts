@@ -90,6 +90,22 @@ describe('relay - delivery over HTTP', () => {
     await expect.poll(() => r.byKey().get('bad'), { timeout: 5_000 }).toEqual([2, 3]);
   });
 
+  it('a replayed dead letter that fails again is dead-lettered again, listed, and its key stays blocked', async () => {
+    const feed = await createFeed(nc);
+    const r = await receiver();
+    const bad = feedEntry('again', 1);
+    r.answer = (e) => ({ status: e.id === bad.id ? 400 : 200 });
+    await feed.publish(bad, feedEntry('again', 2));
+    const { name } = await relayFor(nc, feed, { url: r.url });
+    const listed = async () => (await listDeadLetters(nc, name)).filter((d) => d.entry.id === bad.id).length;
+    await expect.poll(listed, { timeout: 5_000 }).toBe(1);
+    // Replayed within the stream's duplicate window, and still refused.
+    await decideDeadLetter(await new Kvm(nc).open(RELAY_BUCKET), name, bad.id, 'replay');
+    await expect.poll(() => r.deliveries.filter((d) => d.entry.id === bad.id).length, { timeout: 5_000 }).toBe(2);
+    await expect.poll(listed, { timeout: 5_000 }).toBe(2);
+    expect(r.byKey().get('again')).toBeUndefined();
+  });
+
   it('honours Retry-After on 429', async () => {
     const feed = await createFeed(nc);
     const r = await receiver();
