@@ -73,6 +73,13 @@ export class EnvError extends Error {
 /** A service's own EnvError subclass, so its callers can tell whose environment failed. */
 export type EnvErrorClass = new (variables: string[], message: string) => EnvError;
 
+/** The EnvError subclass of one service (`name`: e.g. 'IngressEnvError'), for parseEnv and natsConfigOf. */
+export function serviceEnvError(name: string): EnvErrorClass {
+  return class extends EnvError {
+    override name = name;
+  };
+}
+
 /** Parses the environment with a service's schema; a failure throws `Err` naming every bad variable. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: EnvSource, Err: EnvErrorClass = EnvError): z.output<S> {
   const parsed = schema.safeParse(env);

@@ -5,7 +5,17 @@ export type { BatchHandler, EnsureReport, NatsConfig, Publisher, PublishReport, 
 export { PublishUnavailableError } from './errors.ts';
 export { type BusLogger, silentLogger } from './logger.ts';
 export { connectNats } from './connection.ts';
-export { EnvError, envInt, envOptional, envRegion, natsConfigOf, natsEnvShape, parseEnv, regionEnvShape } from './env.ts';
+export {
+  EnvError,
+  envInt,
+  envOptional,
+  envRegion,
+  natsConfigOf,
+  natsEnvShape,
+  parseEnv,
+  regionEnvShape,
+  serviceEnvError,
+} from './env.ts';
 export { FIELDS_CONSUMER, leaseBucketName, type RegionTopology, regionTopology, shardConsumerName } from './topology.ts';
 export { ensureTopology } from './ensure.ts';
 export {

@@ -1,17 +1,10 @@
+import { envFailure } from '@wamesh/bus/testing/env-failure';
 import { describe, expect, it } from 'vitest';
 import { ConsumerEnvError, consumerEnvSchema, loadConsumerEnv } from './env.ts';
 
 const base = { WAMESH_REGION: 'eu-west' };
 
-function failure(env: Record<string, string | undefined>): ConsumerEnvError {
-  try {
-    loadConsumerEnv(env);
-  } catch (err) {
-    if (err instanceof ConsumerEnvError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConsumerEnvError');
-}
+const failure = (env: Record<string, string | undefined>) => envFailure(loadConsumerEnv, ConsumerEnvError, env);
 
 describe('consumer env', () => {
   it('env - defaults from the team table', () => {

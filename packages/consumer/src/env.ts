@@ -1,7 +1,6 @@
 // The only reader of process.env in the consumer: one zod schema, parsed once at start-up.
 // Region, shards and NATS variables are the bus's (shared with the ingress).
 import {
-  EnvError,
   envInt,
   envOptional,
   envRegion,
@@ -10,6 +9,7 @@ import {
   natsEnvShape,
   parseEnv,
   regionEnvShape,
+  serviceEnvError,
 } from '@wamesh/bus';
 import { isMongoUri } from '@wamesh/store';
 import { z } from 'zod';
@@ -53,9 +53,7 @@ export interface ConsumerConfig {
 }
 
 /** A bad or missing variable of the consumer (code E_ENV, `variables` names them). */
-export class ConsumerEnvError extends EnvError {
-  override name = 'ConsumerEnvError';
-}
+export const ConsumerEnvError = serviceEnvError('ConsumerEnvError');
 
 export function loadConsumerEnv(env: Record<string, string | undefined> = process.env): ConsumerConfig {
   const e = parseEnv(consumerEnvSchema, env, ConsumerEnvError);

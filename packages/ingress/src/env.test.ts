@@ -1,17 +1,10 @@
+import { envFailure } from '@wamesh/bus/testing/env-failure';
 import { describe, expect, it } from 'vitest';
 import { IngressEnvError, ingressEnvSchema, loadIngressEnv } from './env.ts';
 
 const good = { WAMESH_REGION: 'eu-west', WA_APP_SECRETS: 'old-secret, new-secret', WA_VERIFY_TOKEN: 'tok' };
 
-function failure(env: Record<string, string | undefined>): IngressEnvError {
-  try {
-    loadIngressEnv(env);
-  } catch (err) {
-    if (err instanceof IngressEnvError) return err;
-    throw err;
-  }
-  throw new Error('expected loadIngressEnv to fail');
-}
+const failure = (env: Record<string, string | undefined>) => envFailure(loadIngressEnv, IngressEnvError, env);
 
 describe('env - ingress configuration from the environment', () => {
   it('parses the defaults of TEAM-NOTES', () => {

@@ -1,6 +1,15 @@
 // The only reader of process.env in the ingress: one zod schema, parsed once at start-up.
 // Region, shards and NATS variables are the bus's (shared with the consumer).
-import { EnvError, envInt, envRegion, type NatsConfig, natsConfigOf, natsEnvShape, parseEnv, regionEnvShape } from '@wamesh/bus';
+import {
+  envInt,
+  envRegion,
+  type NatsConfig,
+  natsConfigOf,
+  natsEnvShape,
+  parseEnv,
+  regionEnvShape,
+  serviceEnvError,
+} from '@wamesh/bus';
 import { z } from 'zod';
 
 const list = (name: string) =>
@@ -57,9 +66,7 @@ export interface IngressConfig {
 }
 
 /** A bad or missing variable of the ingress (code E_ENV, `variables` names them). */
-export class IngressEnvError extends EnvError {
-  override name = 'IngressEnvError';
-}
+export const IngressEnvError = serviceEnvError('IngressEnvError');
 
 export function loadIngressEnv(env: Record<string, string | undefined> = process.env): IngressConfig {
   const e = parseEnv(ingressEnvSchema, env, IngressEnvError);

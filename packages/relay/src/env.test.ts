@@ -1,18 +1,11 @@
+import { envFailure } from '@wamesh/bus/testing/env-failure';
 import { describe, expect, it } from 'vitest';
 import { loadRelayEnv, RelayEnvError } from './env.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const endpoint = { name: 'crm', url: 'https://crm.example/hooks/wa', secrets: [SECRET] };
 
-function failure(env: Record<string, string>): RelayEnvError {
-  try {
-    loadRelayEnv(env);
-  } catch (err) {
-    if (err instanceof RelayEnvError) return err;
-    throw err;
-  }
-  throw new Error('expected a RelayEnvError');
-}
+const failure = (env: Record<string, string | undefined>) => envFailure(loadRelayEnv, RelayEnvError, env);
 
 describe('relay env - RELAY_ENDPOINTS', () => {
   it('parses endpoints with their defaults', () => {

@@ -1,7 +1,7 @@
 // The only reader of process.env in the relay: one zod schema, parsed once at start-up.
 // NATS variables are the bus's; RELAY_ENDPOINTS is a JSON array of endpoints; the feed is the
 // store's event log, read as the consumers' store keeps it (RELAY_FEED, like their STORE).
-import { EnvError, envInt, envOptional, type NatsConfig, natsConfigOf, natsEnvShape, parseEnv } from '@wamesh/bus';
+import { envInt, envOptional, type NatsConfig, natsConfigOf, natsEnvShape, parseEnv, serviceEnvError } from '@wamesh/bus';
 import { bucketNames, eventRowsSubject, isMongoUri } from '@wamesh/store';
 import { z } from 'zod';
 import { type EndpointConfig, endpointSchema } from './endpoint.ts';
@@ -65,9 +65,7 @@ export interface RelayConfig {
 }
 
 /** A bad or missing variable of the relay (code E_ENV, `variables` names them). */
-export class RelayEnvError extends EnvError {
-  override name = 'RelayEnvError';
-}
+export const RelayEnvError = serviceEnvError('RelayEnvError');
 
 export function loadRelayEnv(env: Record<string, string | undefined> = process.env): RelayConfig {
   const e = parseEnv(relayEnvSchema, env, RelayEnvError);
