@@ -1,49 +1,21 @@
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { type BusLogger, silentLogger } from '@wamesh/bus';
-import { startServer } from '@wamesh/nats-harness';
-import { useNats } from '@wamesh/nats-harness/vitest';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createDeliveryRecorder, type DeliveryRecord, readDeliveryRecords } from './delivery-records.ts';
-import type { Relay } from './relay.ts';
-import { createFeed, feedEntry, Receiver, startRelay } from './testkit.ts';
+import { createFeed, feedEntry, relayTest } from './testkit.ts';
 
 // Real nats-server, real HTTP receivers; the records are read back as `wamesh trace` reads them.
-const nats = useNats(() => startServer());
-let nc: NatsConnection;
-const running: Relay[] = [];
-const receivers: Receiver[] = [];
 
-beforeAll(async () => {
-  nc = await nats().connect();
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.stop()));
-  await Promise.all(receivers.splice(0).map((r) => r.stop()));
-});
-
-async function receiver(): Promise<Receiver> {
-  const r = await new Receiver().start();
-  receivers.push(r);
-  return r;
-}
-
-async function relayFor(...args: Parameters<typeof startRelay>) {
-  const started = await startRelay(...args);
-  running.push(started.relay);
-  return started;
-}
-
-const recordsOf = async (ids: string[]) => Object.fromEntries((await readDeliveryRecords(nc, ids)) ?? []);
+const recordsOf = async (nc: NatsConnection, ids: string[]) => Object.fromEntries((await readDeliveryRecords(nc, ids)) ?? []);
 
 describe('relay - delivery records', () => {
   // First: no relay has run on this server yet.
-  it('without a deliveries bucket (no relay ever ran here) there is nothing to read', async () => {
+  relayTest('without a deliveries bucket (no relay ever ran here) there is nothing to read', async ({ nc }) => {
     expect(await readDeliveryRecords(nc, ['e1'])).toBeUndefined();
   });
 
-  it('records each entry once it is done with: delivered after a 500 (attempts, status, latency, attempt times), dead-lettered on a 400 (status, reason)', async () => {
+  relayTest('records each entry once it is done with: delivered after a 500 (attempts, status, latency, attempt times), dead-lettered on a 400 (status, reason)', async ({ nc, relays: { receiver, relayFor } }) => {
     const feed = await createFeed(nc);
     const r = await receiver();
     const retried = feedEntry('conv:1000:r', 1);
@@ -51,12 +23,12 @@ describe('relay - delivery records', () => {
     const plain = feedEntry('conv:1000:p', 1);
     r.answer = (e, nth) => ({ status: e.id === refused.id ? 400 : e.id === retried.id && nth === 1 ? 500 : 200 });
     await feed.publish(retried, refused, plain);
-    const { name } = await relayFor(nc, feed, { url: r.url });
+    const { name } = await relayFor(feed, { url: r.url });
     await expect.poll(() => r.accepted().length, { timeout: 10_000 }).toBe(2);
 
     const ids = [retried.id, refused.id, plain.id];
-    await expect.poll(async () => Object.keys(await recordsOf(ids)).length, { timeout: 5_000 }).toBe(3);
-    const got = await recordsOf(ids);
+    await expect.poll(async () => Object.keys(await recordsOf(nc, ids)).length, { timeout: 5_000 }).toBe(3);
+    const got = await recordsOf(nc, ids);
     const [delivered] = got[retried.id] as [DeliveryRecord & { outcome: 'delivered' }];
     expect(delivered).toMatchObject({ outcome: 'delivered', endpoint: name, entryId: retried.id, attempts: 2, status: 200 });
     const [first, second] = r.deliveries.filter((d) => d.entry.id === retried.id);
@@ -71,24 +43,24 @@ describe('relay - delivery records', () => {
     expect(got[plain.id]).toMatchObject([{ outcome: 'delivered', attempts: 1, status: 200 }]);
   });
 
-  it('an entry delivered to two endpoints has a record of each, in endpoint order', async () => {
+  relayTest('an entry delivered to two endpoints has a record of each, in endpoint order', async ({ nc, relays: { receiver, relayFor } }) => {
     const feed = await createFeed(nc);
     const [a, b] = [await receiver(), await receiver()];
     b.answer = () => ({ status: 204 });
     const e = feedEntry('conv:1000:both', 1);
     await feed.publish(e);
-    const first = await relayFor(nc, feed, { url: a.url }, 'both-a');
+    const first = await relayFor(feed, { url: a.url }, 'both-a');
     await expect.poll(() => a.accepted().length, { timeout: 10_000 }).toBe(1);
     // Relays share the feed's partitions through leases: the first steps down first.
     await first.relay.stop();
-    await relayFor(nc, feed, { url: b.url }, 'both-b');
-    await expect.poll(async () => ((await recordsOf([e.id]))[e.id] ?? []).map((d: DeliveryRecord) => [d.endpoint, d.outcome, 'status' in d && d.status]), { timeout: 10_000 }).toEqual([
+    await relayFor(feed, { url: b.url }, 'both-b');
+    await expect.poll(async () => ((await recordsOf(nc, [e.id]))[e.id] ?? []).map((d: DeliveryRecord) => [d.endpoint, d.outcome, 'status' in d && d.status]), { timeout: 10_000 }).toEqual([
       ['both-a', 'delivered', 200],
       ['both-b', 'delivered', 204],
     ]);
   });
 
-  it('a record that cannot be written is logged and dropped; closing does not wait on it', async () => {
+  relayTest('a record that cannot be written is logged and dropped; closing does not wait on it', async ({ nc }) => {
     const warnings: object[] = [];
     const logger: BusLogger = { ...silentLogger, warn: (o) => void warnings.push(o) };
     // A bucket nobody created: every write is refused by NATS.

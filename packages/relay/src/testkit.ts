@@ -6,6 +6,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ensureTopology, silentLogger, sleep } from '@wamesh/bus';
 import { type FeedEntry, verifyWebhook } from '@wamesh/client';
+import { natsTest } from '@wamesh/nats-harness/vitest';
 import { type EndpointInput, endpointSchema } from './endpoint.ts';
 import { jetStreamFeedSource } from './feed-source.ts';
 import { buildRelay, type Relay } from './relay.ts';
@@ -144,3 +145,40 @@ export async function startRelay(nc: NatsConnection, feed: { stream: string; sub
   await relay.start();
   return { relay, name: epName };
 }
+
+/** What a relay test starts; everything is stopped after the test, relays before receivers. */
+export interface Relays {
+  /** A verifying receiver on 127.0.0.1. */
+  receiver(): Promise<Receiver>;
+  /** startRelay on the file's connection. */
+  relayFor(feed: { stream: string; subject: string }, endpoint: Partial<EndpointInput> & { url: string }, name?: string): Promise<{ relay: Relay; name: string }>;
+  /** Drops a relay as a crashed process would (no stop, its leases left to lapse). */
+  abandon(relay: Relay): Promise<void>;
+}
+
+/** natsTest (`nats`, `nc`, `jsm`) with `relays`: the receivers and relays of one test. */
+export const relayTest = natsTest.extend('relays', ({ nc }, { onCleanup }): Relays => {
+  const relays: Relay[] = [];
+  const receivers: Receiver[] = [];
+  onCleanup(async () => {
+    // Relays first: a receiver gone under a running relay would only make it retry.
+    await Promise.all(relays.splice(0).map((r) => r.stop()));
+    await Promise.all(receivers.splice(0).map((r) => r.stop()));
+  });
+  return {
+    async receiver() {
+      const r = await new Receiver().start();
+      receivers.push(r);
+      return r;
+    },
+    async relayFor(feed, endpoint, name) {
+      const started = await startRelay(nc, feed, endpoint, name);
+      relays.push(started.relay);
+      return started;
+    },
+    async abandon(relay) {
+      relays.splice(relays.indexOf(relay), 1);
+      await relay.abandon();
+    },
+  };
+});
