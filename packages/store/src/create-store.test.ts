@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { describe, expect, it } from 'vitest';
-import { createStore, StoreConfigError, storeKindOf } from './index.ts';
+import { createStore, storeKindOf } from './create-store.ts';
+import { StoreConfigError } from './errors.ts';
 import { KvStore } from './kv/store.ts';
 import { MongoStore } from './mongo/store.ts';
 
