@@ -11,6 +11,7 @@ import type {
   Outcome,
   StatusEvent,
   StatusFact,
+  StatusFields,
   Winner,
 } from './types.ts';
 
@@ -115,16 +116,16 @@ function minNonEmpty(a: string, b: string): string {
 }
 
 /** A message doc with the fields status events carry, merged across its facts. */
-export interface MessageView extends MessageDoc {
-  recipientId?: string;
-  recipientUserId?: string;
-  conversation?: Record<string, unknown>;
-  pricing?: Record<string, unknown>;
-  errors?: unknown[];
-  bizOpaqueCallbackData?: string;
-}
+export interface MessageView extends MessageDoc, StatusFields {}
 
-const VIEW_FIELDS = ['recipientId', 'recipientUserId', 'conversation', 'pricing', 'errors', 'bizOpaqueCallbackData'] as const;
+const VIEW_FIELDS = [
+  'recipientId',
+  'recipientUserId',
+  'conversation',
+  'pricing',
+  'errors',
+  'bizOpaqueCallbackData',
+] as const satisfies readonly (keyof StatusFields)[];
 
 /** Per field, the highest-ranked fact that has it wins, so a late lower status still contributes. */
 export function messageView(doc: MessageDoc): MessageView {

@@ -56,10 +56,8 @@ export interface MessageEvent extends EventBase {
   message: Record<string, unknown>;
 }
 
-/** A status update for a message the business sent. */
-export interface StatusEvent extends EventBase {
-  kind: 'status';
-  status: StatusName;
+/** The fields a status carries besides its name: on the event, on each fact, merged on the message. */
+export interface StatusFields {
   /** The user's WhatsApp id (statuses[].recipient_id); absent for a user with a username. */
   recipientId?: string;
   /** The user's BSUID (statuses[].recipient_user_id). */
@@ -68,6 +66,12 @@ export interface StatusEvent extends EventBase {
   pricing?: Record<string, unknown>;
   errors?: unknown[];
   bizOpaqueCallbackData?: string;
+}
+
+/** A status update for a message the business sent. */
+export interface StatusEvent extends EventBase, StatusFields {
+  kind: 'status';
+  status: StatusName;
   /** The status object exactly as received (absent on events published before it was kept). */
   payload?: Record<string, unknown>;
 }
@@ -102,14 +106,7 @@ export interface Winner {
 }
 
 /** What one status event observed; per status, the earliest (timestamp, eventId) is kept. */
-export interface StatusFact extends Winner {
-  recipientId?: string;
-  recipientUserId?: string;
-  conversation?: Record<string, unknown>;
-  pricing?: Record<string, unknown>;
-  errors?: unknown[];
-  bizOpaqueCallbackData?: string;
-}
+export interface StatusFact extends Winner, StatusFields {}
 
 /** The inbound message record, when the wamid is an inbound message. */
 export interface InboundRecord extends Winner {
