@@ -178,3 +178,20 @@ export async function applyFieldBatch(writer: EntityWriter, batch: readonly Fiel
   await Promise.all(writes);
   return results;
 }
+
+/** The apply half of StateStore, the same in every adapter: each batch committed through the adapter's EntityWriter. */
+export abstract class BatchApplier {
+  protected abstract readonly writer: EntityWriter;
+
+  applyStatuses(batch: Envelope<StatusEvent>[]): Promise<ApplyResult<MessageDoc>[]> {
+    return applyStatusBatch(this.writer, batch);
+  }
+
+  applyMessages(batch: Envelope<MessageEvent>[]): Promise<MessageApplyResult[]> {
+    return applyMessageBatch(this.writer, batch);
+  }
+
+  applyFields(batch: FieldEnvelope[]): Promise<ApplyResult<BusinessDoc>[]> {
+    return applyFieldBatch(this.writer, batch);
+  }
+}

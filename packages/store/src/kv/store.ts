@@ -1,15 +1,6 @@
-import {
-  allUserIds,
-  type ConversationDoc,
-  type Envelope,
-  type EventLogEntry,
-  type FieldEnvelope,
-  type MessageDoc,
-  type MessageEvent,
-  type StatusEvent,
-} from '@wamesh/core';
+import { allUserIds, type ConversationDoc, type EventLogEntry, type MessageDoc } from '@wamesh/core';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { applyFieldBatch, applyMessageBatch, applyStatusBatch, type EntityWriter, type Stored, stateOf } from '../batch.ts';
+import { BatchApplier, type EntityWriter, type Stored, stateOf } from '../batch.ts';
 import { latestConversation } from '../conversation-lookup.ts';
 import { StoreError } from '../errors.ts';
 import type { StateStore } from '../types.ts';
@@ -34,11 +25,12 @@ export interface KvStoreOptions {
 }
 
 /** The embedded store: JetStream KV buckets, every write a compare-and-set on the key's revision. */
-export class KvStore implements StateStore {
+export class KvStore extends BatchApplier implements StateStore {
   readonly #opts: KvStoreOptions & { prefix: string; replicas: number };
   #buckets: KvBuckets | undefined;
 
   constructor(opts: KvStoreOptions) {
+    super();
     this.#opts = { prefix: 'wamesh', replicas: 1, ...opts };
   }
 
@@ -51,7 +43,7 @@ export class KvStore implements StateStore {
     return this.#buckets;
   }
 
-  readonly #writer: EntityWriter = {
+  protected readonly writer: EntityWriter = {
     commitMessage: (wamid, next) => casUpdate(this.#b.messages, messageKey(wamid), next, this.#conflict('messages')),
     commitConversation: async (phoneNumberId, userKey, next) => {
       const { conversations } = this.#b;
@@ -82,18 +74,6 @@ export class KvStore implements StateStore {
   #conflict(bucket: 'messages' | 'conversations' | 'businesses'): ((key: string) => void) | undefined {
     const hook = this.#opts.onCasConflict;
     return hook && ((key) => hook(bucket, key));
-  }
-
-  applyStatuses(batch: Envelope<StatusEvent>[]) {
-    return applyStatusBatch(this.#writer, batch);
-  }
-
-  applyMessages(batch: Envelope<MessageEvent>[]) {
-    return applyMessageBatch(this.#writer, batch);
-  }
-
-  applyFields(batch: FieldEnvelope[]) {
-    return applyFieldBatch(this.#writer, batch);
   }
 
   appendLog(entries: EventLogEntry[]) {

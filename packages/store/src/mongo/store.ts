@@ -1,6 +1,6 @@
-import type { ConversationDoc, Envelope, EventLogEntry, FieldEnvelope, MessageDoc, MessageEvent, StatusEvent } from '@wamesh/core';
+import type { ConversationDoc, EventLogEntry, MessageDoc } from '@wamesh/core';
 import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
-import { applyFieldBatch, applyMessageBatch, applyStatusBatch, type EntityWriter, stateOf } from '../batch.ts';
+import { BatchApplier, type EntityWriter, stateOf } from '../batch.ts';
 import type { StateStore } from '../types.ts';
 import { latestConversation } from '../conversation-lookup.ts';
 import { type CasCollection, fromMongo, type MongoDoc, mongoEntityWriter } from './cas.ts';
@@ -24,14 +24,15 @@ export interface MongoStoreOptions {
 }
 
 /** The production store: a MongoDB replica set, majority writes, primary reads. */
-export class MongoStore implements StateStore {
+export class MongoStore extends BatchApplier implements StateStore {
   readonly #client: MongoClient;
   readonly #db: Db;
   readonly #collections: Collections;
-  readonly #writer: EntityWriter;
+  protected readonly writer: EntityWriter;
   readonly #ttlSeconds: number | undefined;
 
   constructor(opts: MongoStoreOptions) {
+    super();
     this.#client = new MongoClient(opts.uri, {
       ...opts.client,
       writeConcern: MAJORITY,
@@ -41,7 +42,7 @@ export class MongoStore implements StateStore {
     this.#db = this.#client.db(opts.db ?? 'wamesh');
     this.#collections = collectionsOf(this.#db);
     const c = this.#collections;
-    this.#writer = mongoEntityWriter({
+    this.writer = mongoEntityWriter({
       messages: c.messages as unknown as CasCollection,
       conversations: c.conversations as unknown as CasCollection,
       businesses: c.businesses as unknown as CasCollection,
@@ -53,18 +54,6 @@ export class MongoStore implements StateStore {
   async init(): Promise<void> {
     await this.#client.connect();
     await ensureIndexes(this.#db, this.#collections, this.#ttlSeconds);
-  }
-
-  applyStatuses(batch: Envelope<StatusEvent>[]) {
-    return applyStatusBatch(this.#writer, batch);
-  }
-
-  applyMessages(batch: Envelope<MessageEvent>[]) {
-    return applyMessageBatch(this.#writer, batch);
-  }
-
-  applyFields(batch: FieldEnvelope[]) {
-    return applyFieldBatch(this.#writer, batch);
   }
 
   appendLog(entries: EventLogEntry[]) {
