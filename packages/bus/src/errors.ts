@@ -1,5 +1,6 @@
 // Every error the bus raises on purpose: small classes with a `name` and a stable `code`
 // callers branch on (the ingress maps PublishUnavailableError to 503 so Meta retries).
+import { CodedError } from '@wamesh/core';
 
 export type BusErrorCode =
   | 'E_PUBLISH_UNAVAILABLE'
@@ -8,13 +9,8 @@ export type BusErrorCode =
   | 'E_TOPOLOGY'
   | 'E_NATS_CONFIG';
 
-export class BusError extends Error {
+export class BusError extends CodedError<BusErrorCode> {
   override name = 'BusError';
-  readonly code: BusErrorCode;
-  constructor(code: BusErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** Why JetStream could not take a publish in time; all of them are worth a retry later. */

@@ -18,6 +18,7 @@ export type {
   WaEvent,
   Winner,
 } from './types.ts';
+export { CodedError } from './errors.ts';
 export { sequencedEvents, type Split, splitBody, splitUnder, splitWebhook } from './split.ts';
 export { allUserIds } from './user-key.ts';
 export { quarantineId } from './event-id.ts';

@@ -1,13 +1,10 @@
+import { CodedError } from '@wamesh/core';
+
 export type StoreErrorCode = 'E_STORE_CONFIG' | 'E_STORE_CAS_EXHAUSTED' | 'E_STORE_NOT_INITIALIZED';
 
 /** Base of every error the store raises on purpose: callers branch on `code`. */
-export class StoreError extends Error {
+export class StoreError extends CodedError<StoreErrorCode> {
   override name = 'StoreError';
-  readonly code: StoreErrorCode;
-  constructor(code: StoreErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** A compare-and-set kept losing to other writers; the batch should be retried (nak). */
