@@ -1,6 +1,6 @@
 // What `dlq` and `quarantine` share: a connection to the target's NATS for the command's
-// run, and the regions it works on.
-import { jetstreamManager } from '@nats-io/jetstream';
+// run, the regions it works on, and the shape of their `list`.
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Context } from './commands/context.ts';
 import { CliError } from './errors.ts';
@@ -8,6 +8,7 @@ import { connectTo, natsConfig } from './nats.ts';
 import { regionsOf } from './options.ts';
 import { discoverRegions, type RegionStreamKind } from './streams.ts';
 import { resolveTarget, type Target } from './target.ts';
+import type { Style } from './view/style.ts';
 
 export interface StreamCommandFlags {
   nats?: string;
@@ -46,4 +47,28 @@ export async function regionsFor(flags: StreamCommandFlags, target: Target, nc: 
   const found = await discoverRegions(await jetstreamManager(nc), kind);
   if (found.length === 0) throw new CliError('E_NOT_FOUND', NONE_FOUND[kind]);
   return found;
+}
+
+/**
+ * A `list` over per-region streams: each region's listing (`listRegion`), printed as JSON
+ * ({ total, regions }) or as `format` lays it out.
+ */
+export async function listRegions<L extends { count: number }>(
+  ctx: Context,
+  flags: StreamCommandFlags & { json?: true },
+  name: string,
+  kind: RegionStreamKind,
+  format: (listings: L[], style: Style) => string[],
+  listRegion: (js: JetStreamClient, jsm: JetStreamManager, region: string) => Promise<L>,
+): Promise<number> {
+  return withNats(ctx, flags, name, async (nc, target) => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const listings: L[] = [];
+    for (const region of await regionsFor(flags, target, nc, kind)) listings.push(await listRegion(js, jsm, region));
+    if (flags.json) {
+      ctx.io.out(JSON.stringify({ total: listings.reduce((n, l) => n + l.count, 0), regions: listings }, null, 2));
+    } else for (const line of format(listings, ctx.style())) ctx.io.out(line);
+    return 0;
+  });
 }

@@ -1,9 +1,9 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { dlqState, viewOf } from '../dlq/letters.ts';
 import { type RegionReplay, refusal, replayRegion } from '../dlq/replay.ts';
 import { CliError } from '../errors.ts';
-import { regionsFor, type StreamCommandFlags, withNats } from '../stream-command.ts';
+import { listRegions, regionsFor, type StreamCommandFlags, withNats } from '../stream-command.ts';
 import { inputShards, scanStream } from '../streams.ts';
 import { formatListing, formatReplay, type RegionListing, sumTallies } from '../view/dlq.ts';
 import type { Context } from '../commands/context.ts';
@@ -13,26 +13,17 @@ export interface DlqFlags extends StreamCommandFlags {
   json?: true;
 }
 
-export async function dlqListCommand(ctx: Context, flags: DlqFlags & { limit: number }): Promise<number> {
-  return withNats(ctx, flags, 'wamesh dlq list', async (nc, target) => {
-    const js = jetstream(nc);
-    const jsm = await jetstreamManager(nc);
-    const listings: RegionListing[] = [];
-    for (const region of await regionsFor(flags, target, nc, 'dead')) {
-      const state = await dlqState(jsm, region);
-      const shards = await inputShards(jsm, region);
-      const listing: RegionListing = { ...state, messages: [] };
-      for await (const dl of scanStream(js, state, flags.limit)) {
-        const view = viewOf(dl);
-        const why = refusal(region, view.originalSubject, shards);
-        listing.messages.push({ ...view, replayable: why === null, refusal: why });
-      }
-      listings.push(listing);
+export function dlqListCommand(ctx: Context, flags: DlqFlags & { limit: number }): Promise<number> {
+  return listRegions(ctx, flags, 'wamesh dlq list', 'dead', formatListing, async (js, jsm, region) => {
+    const state = await dlqState(jsm, region);
+    const shards = await inputShards(jsm, region);
+    const listing: RegionListing = { ...state, messages: [] };
+    for await (const dl of scanStream(js, state, flags.limit)) {
+      const view = viewOf(dl);
+      const why = refusal(region, view.originalSubject, shards);
+      listing.messages.push({ ...view, replayable: why === null, refusal: why });
     }
-    if (flags.json) {
-      ctx.io.out(JSON.stringify({ total: listings.reduce((n, l) => n + l.count, 0), regions: listings }, null, 2));
-    } else for (const line of formatListing(listings, ctx.style())) ctx.io.out(line);
-    return 0;
+    return listing;
   });
 }
 

@@ -1,9 +1,9 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { Context } from '../commands/context.ts';
 import { CliError } from '../errors.ts';
 import { quarantineState, quarantineViewOf } from '../quarantine/items.ts';
 import { type RegionQuarantineReplay, replayQuarantine } from '../quarantine/replay.ts';
-import { regionsFor, type StreamCommandFlags, withNats } from '../stream-command.ts';
+import { listRegions, regionsFor, type StreamCommandFlags, withNats } from '../stream-command.ts';
 import { scanStream } from '../streams.ts';
 import { progressBar, showsBar } from '../view/progress.ts';
 import { formatQuarantineListing, formatQuarantineReplay, type QuarantineListing, sumQuarantineTallies } from '../view/quarantine.ts';
@@ -12,21 +12,12 @@ export interface QuarantineFlags extends StreamCommandFlags {
   json?: true;
 }
 
-export async function quarantineListCommand(ctx: Context, flags: QuarantineFlags & { limit: number }): Promise<number> {
-  return withNats(ctx, flags, 'wamesh quarantine list', async (nc, target) => {
-    const js = jetstream(nc);
-    const jsm = await jetstreamManager(nc);
-    const listings: QuarantineListing[] = [];
-    for (const region of await regionsFor(flags, target, nc, 'quarantine')) {
-      const state = await quarantineState(jsm, region);
-      const listing: QuarantineListing = { ...state, bodies: [] };
-      for await (const rec of scanStream(js, state, flags.limit)) listing.bodies.push(quarantineViewOf(rec));
-      listings.push(listing);
-    }
-    if (flags.json) {
-      ctx.io.out(JSON.stringify({ total: listings.reduce((n, l) => n + l.count, 0), regions: listings }, null, 2));
-    } else for (const line of formatQuarantineListing(listings, ctx.style())) ctx.io.out(line);
-    return 0;
+export function quarantineListCommand(ctx: Context, flags: QuarantineFlags & { limit: number }): Promise<number> {
+  return listRegions(ctx, flags, 'wamesh quarantine list', 'quarantine', formatQuarantineListing, async (js, jsm, region) => {
+    const state = await quarantineState(jsm, region);
+    const listing: QuarantineListing = { ...state, bodies: [] };
+    for await (const rec of scanStream(js, state, flags.limit)) listing.bodies.push(quarantineViewOf(rec));
+    return listing;
   });
 }
 
