@@ -6,6 +6,16 @@ import { Match, millis, type MsgHdrs } from '@nats-io/nats-core';
 import { streamNames } from '@wamesh/core';
 import { CliError } from './errors.ts';
 
+/** What a replay out of a region's stream (dlq, quarantine) is told, `I` the item it decides. */
+export interface StreamReplayOptions<I> {
+  /** Only these stream sequences; all when undefined. */
+  seqs?: number[];
+  /** PubAck wait (dlq: per message; quarantine: for each body's publishes). */
+  timeoutMs?: number;
+  /** Called as each item is decided (for the progress bar). */
+  onItem?: (item: I) => void;
+}
+
 /** One message of a stream, whichever way it was read. */
 export interface StreamRecord {
   stream: string;

@@ -5,7 +5,7 @@ import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManage
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { HEADER_DEAD_REASON, HEADER_DEAD_SUBJECT, shardConsumerName } from '@wamesh/bus';
 import { streamNames } from '@wamesh/core';
-import { getRecord, header, inputShards, scanStream, type StreamState } from '../streams.ts';
+import { getRecord, header, inputShards, scanStream, type StreamReplayOptions, type StreamState } from '../streams.ts';
 import { type DeadLetter, dlqState, eventFields } from './letters.ts';
 
 const INPUT_SUBJECT = /^wa\.([^.]+)\.(msg|status)\.(\d+)$/;
@@ -86,14 +86,8 @@ export interface RegionReplay {
   stoppedBy?: string;
 }
 
-export interface ReplayOptions {
-  /** Only these DLQ sequences; all when undefined. */
-  seqs?: number[];
+export interface ReplayOptions extends StreamReplayOptions<ReplayItem> {
   dryRun: boolean;
-  /** PubAck wait per message. */
-  timeoutMs?: number;
-  /** Called as each dead letter is decided (for the progress bar). */
-  onItem?: (item: ReplayItem) => void;
 }
 
 export const emptyTally = (): ReplayTally => ({

@@ -26,7 +26,7 @@ import {
   type WaEvent,
 } from '@wamesh/core';
 import { CliError } from '../errors.ts';
-import { getRecord, inputShards, type StreamRecord, scanStream } from '../streams.ts';
+import { getRecord, inputShards, type StreamRecord, type StreamReplayOptions, scanStream } from '../streams.ts';
 import { quarantineState } from './items.ts';
 
 /** A webhook parser: core's splitWebhook, or (in tests) an older or newer one. */
@@ -99,15 +99,9 @@ export interface RegionQuarantineReplay {
   stoppedBy?: string;
 }
 
-export interface QuarantineReplayOptions {
-  /** Only these quarantine sequences; all when undefined. */
-  seqs?: number[];
+export interface QuarantineReplayOptions extends StreamReplayOptions<QuarantineReplayItem> {
   /** The parser (default core's splitWebhook, i.e. the code running now). */
   parse?: WebhookParser;
-  /** Budget for each body's publishes, PubAcks included. */
-  timeoutMs?: number;
-  /** Called as each body is decided (for the progress bar). */
-  onItem?: (item: QuarantineReplayItem) => void;
 }
 
 export const emptyQuarantineTally = (): QuarantineTally => ({
