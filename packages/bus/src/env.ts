@@ -25,6 +25,9 @@ export const envOptional = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
+/** LOG_LEVEL: pino's levels, `info` by default. */
+export const envLogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
 const natsUrl = /^(nats|tls|ws|wss):\/\/[^\s,]+$|^[^\s,:/]+:\d+$/;
 
 /** WAMESH_REGION and WAMESH_SHARDS: which region's subjects a service works on, and how many shards. */

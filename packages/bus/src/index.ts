@@ -8,6 +8,7 @@ export { connectNats } from './connection.ts';
 export {
   EnvError,
   envInt,
+  envLogLevel,
   envOptional,
   envRegion,
   natsConfigOf,

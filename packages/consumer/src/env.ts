@@ -2,6 +2,7 @@
 // Region, shards and NATS variables are the bus's (shared with the ingress).
 import {
   envInt,
+  envLogLevel,
   envOptional,
   envRegion,
   type NatsConfig,
@@ -33,7 +34,7 @@ export const consumerEnvSchema = z.object({
   MAX_DELIVERIES: envInt('MAX_DELIVERIES', 5, 1, 1_000),
   /** Shard lease TTL; `wamesh provision` gives the lease bucket this TTL and the shard consumers this ack wait. */
   LEASE_TTL_MS: envInt('LEASE_TTL_MS', 10_000, 1_000, 600_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: envLogLevel,
 });
 
 

@@ -2,6 +2,7 @@
 // Region, shards and NATS variables are the bus's (shared with the consumer).
 import {
   envInt,
+  envLogLevel,
   envRegion,
   type NatsConfig,
   natsConfigOf,
@@ -42,7 +43,7 @@ export const ingressEnvSchema = z.object({
   PUBLISH_TIMEOUT_MS: envInt('PUBLISH_TIMEOUT_MS', 5000, 100, 120_000),
   MAX_IN_FLIGHT: envInt('MAX_IN_FLIGHT', DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000),
   PUBLISH_DISCONNECTED_GRACE_MS: envInt('PUBLISH_DISCONNECTED_GRACE_MS', 1000, 0, 120_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: envLogLevel,
 });
 
 export type IngressEnv = z.output<typeof ingressEnvSchema>;

@@ -1,7 +1,7 @@
 // The only reader of process.env in the relay: one zod schema, parsed once at start-up.
 // NATS variables are the bus's; RELAY_ENDPOINTS is a JSON array of endpoints; the feed is the
 // store's event log, read as the consumers' store keeps it (RELAY_FEED, like their STORE).
-import { envInt, envOptional, type NatsConfig, natsConfigOf, natsEnvShape, parseEnv, serviceEnvError } from '@wamesh/bus';
+import { envInt, envLogLevel, envOptional, type NatsConfig, natsConfigOf, natsEnvShape, parseEnv, serviceEnvError } from '@wamesh/bus';
 import { bucketNames, eventRowsSubject, isMongoUri } from '@wamesh/store';
 import { z } from 'zod';
 import { type EndpointConfig, endpointSchema } from './endpoint.ts';
@@ -45,7 +45,7 @@ export const relayEnvSchema = z.object({
   LEASE_TTL_MS: envInt('LEASE_TTL_MS', 10_000, 1_000, 600_000),
   RELAY_REPLICAS: envInt('RELAY_REPLICAS', 1, 1, 5),
   METRICS_PORT: envInt('METRICS_PORT', 9464, 0, 65535),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: envLogLevel,
 });
 
 /** Where the feed is read: a JetStream stream and subject filter (kv), or the Mongo store (mongo). */
