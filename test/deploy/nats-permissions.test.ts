@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -227,7 +228,7 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
         break;
       } catch (err) {
         if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     }
     // The compose provisioning job, as it runs there: `wamesh provision …` as the admin user.
@@ -264,7 +265,7 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
     nc.publish(`wadlq.${region}.0`, 'x');
     await nc.flush();
     await expect(sub.closed).resolves.toBeInstanceOf(Error);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(seen.join('\n')).toMatch(/Permissions Violation for Subscription to "wa\.us-east\.>"/i);
     expect(seen.join('\n')).toMatch(/Permissions Violation for Publish to "wa\.eu-west\.msg\.0"/i);
     expect(seen.join('\n')).toMatch(/Permissions Violation for Publish to "wadlq\.us-east\.0"/i);
@@ -288,7 +289,7 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
         const res = await fetch(`${base}/readyz`).catch(() => undefined);
         if (res?.status === 200) break;
         if (Date.now() > deadline) throw new Error(`ingress never ready: ${res?.status}\n${out}`);
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
       }
       const admin = await login('admin', passwords['NATS_PASS_ADMIN']!);
       const stored = async () => (await (await jetstreamManager(admin)).streams.info(`WA_${R}`)).state.messages;
@@ -340,7 +341,7 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
       await expect.poll(() => rows('KV_wamesh_leases_relay')).toBeGreaterThan(0);
       expect((await jsm.streams.info('KV_wamesh_relay_deliveries')).config.max_msgs_per_subject).toBe(1);
       // A few feed polls later, nothing was refused.
-      await new Promise((r) => setTimeout(r, 1_500));
+      await sleep(1_500);
       expect(out).not.toMatch(/Permissions Violation|permissions violation|failed/i);
 
       // What it publishes when an endpoint refuses an entry: a dead letter.
@@ -395,16 +396,14 @@ describe.skipIf(!hasServer)('NATS permissions - enforced by a real nats-server',
       onRelease: async () => {},
     });
     await leases.start();
-    const deadline = Date.now() + 10_000;
-    while (leases.owned().length < 16 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(leases.owned()).toHaveLength(16);
+    await expect.poll(() => leases.owned(), { timeout: 10_000 }).toHaveLength(16);
     await leases.stop();
     expect(leases.owned()).toEqual([]);
 
     nc.publish(`wa.${region}.msg.0`, 'forged');
     await nc.flush();
     await expect(jetstreamManager(nc).then((m) => m.streams.delete(`WA_${R}`))).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(seen.join('\n')).toMatch(/Permissions Violation for Publish to "wa\.us-east\.msg\.0"/i);
   });
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { streamNames } from '@wamesh/core';
@@ -142,7 +143,7 @@ describe('shard-runner', () => {
     expect(copy.json()).toEqual({ i: 1, shard: 0 });
     // termed: nothing left to redeliver
     await expect.poll(async () => (await consumerState(0)).ackPending, { timeout: 15_000, interval: 25, message: 'settled' }).toBe(0);
-    await new Promise((res) => setTimeout(res, 300));
+    await sleep(300);
     expect(deliveries.get(1)).toHaveLength(3);
   });
 
@@ -226,7 +227,7 @@ describe('shard-runner', () => {
     void stopped.then(() => {
       done = true;
     });
-    await new Promise((res) => setTimeout(res, 100));
+    await sleep(100);
     expect(done).toBe(false); // waits for the batch
     release();
     await stopped;
@@ -235,7 +236,7 @@ describe('shard-runner', () => {
     // acks flushed before stop() resolved
     expect((await consumerState(0)).ackPending).toBe(0);
     await publish(0, 3, 'status', 5);
-    await new Promise((res) => setTimeout(res, 300));
+    await sleep(300);
     expect(handled.length).toBe(afterStop);
     r.start(0);
     await expect.poll(() => handled.length, { timeout: 15_000, interval: 25, message: 'rest handled' }).toBe(8);
@@ -252,7 +253,7 @@ describe('shard-runner', () => {
     const deliveries: number[] = [];
     const r = runner(async (_s, batch) => {
       for (const m of batch) deliveries.push(m.info.deliveryCount);
-      await new Promise((res) => setTimeout(res, 2_500));
+      await sleep(2_500);
       return batch.map(() => ({ kind: 'ok' }));
     });
     r.start(0);

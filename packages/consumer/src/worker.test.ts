@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type JetStreamManager, jetstream } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
 import { HEADER_RECEIVED_AT, HEADER_REGION } from '@wamesh/bus';
@@ -168,7 +169,7 @@ describe('worker', () => {
     // and the feed gets no entry twice.
     const names = streamNames(region);
     expect((await jsm.streams.info(names.input)).state.messages).toBe(5);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect((await jsm.streams.info(names.input)).state.messages).toBe(5);
     expect((await feedEntries(nc, kvPrefix)).map((e) => e.id)).toEqual(feed.map((e) => e.id));
   });
