@@ -287,7 +287,8 @@ describe('three regions - inverted arrival', () => {
       expect(row, name).toMatchObject({
         kind: event.kind,
         wamid: event.wamid,
-        waId: USER,
+        userKey: USER,
+        ids: [USER],
         timestamp: event.timestamp,
         region,
         outcome: expected.outcome,
