@@ -77,7 +77,8 @@ async function startRelay(nc: NatsConnection, feed: { stream: string; subject: s
   return relay;
 }
 
-async function peak(nc: NatsConnection, mode: Mode, url: string, n: number, recordDeliveries = true): Promise<number> {
+/** Deliveries/s, and the relay's CPU per delivery in µs (the steadier measure on a shared machine). */
+async function peak(nc: NatsConnection, mode: Mode, url: string, n: number, recordDeliveries = true): Promise<{ rate: number; cpuUs: number }> {
   const feed = await newFeed(nc);
   for (let i = 0; i < n; i += 1_000) {
     await Promise.all(Array.from({ length: Math.min(1_000, n - i) }, (_, j) => feed.js.publish(feed.subject, JSON.stringify(entry(i + j, `conv:1000:${(i + j) % KEYS}`)))));
@@ -88,11 +89,13 @@ async function peak(nc: NatsConnection, mode: Mode, url: string, n: number, reco
     finish = r;
   });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const relay = await startRelay(nc, feed, mode, url, () => ++done === n && finish(), recordDeliveries);
   await all;
   const rate = n / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
   await relay.stop();
-  return rate;
+  return { rate, cpuUs: (cpu.user + cpu.system) / n };
 }
 
 async function paced(nc: NatsConnection, mode: Mode, url: string, rate: number): Promise<{ p50: number; p99: number; n: number }> {
@@ -122,19 +125,25 @@ try {
   await ensureTopology(nc, relayTopology({ replicas: 1, leaseTtlMs: 5_000 }));
   console.log(`relay bench: ${ENTRIES} entries over ${KEYS} keys, concurrency ${CONCURRENCY}, receiver ${url} answering after ${RECEIVER_MS} ms`);
   await peak(nc, 'a', url, Math.min(ENTRIES, 2_000)); // warm-up: JIT, connections
+  // With and without records in the order a, a0, b0, b: a drift of the machine's load hits both sides alike.
   const a = await peak(nc, 'a', url, ENTRIES);
-  const b = await peak(nc, 'b', url, ENTRIES);
   const a0 = await peak(nc, 'a', url, ENTRIES, false);
   const b0 = await peak(nc, 'b', url, ENTRIES, false);
-  const c = await peak(nc, 'c', url, Math.max(1_000, Math.floor(ENTRIES / 10)));
-  const lat = await paced(nc, 'a', url, a / 2);
+  const b = await peak(nc, 'b', url, ENTRIES);
+  const { rate: c } = await peak(nc, 'c', url, Math.max(1_000, Math.floor(ENTRIES / 10)));
+  const lat = await paced(nc, 'a', url, a.rate / 2);
   const f = (x: number) => x.toFixed(0).padStart(7);
-  console.log(`(a) per-key FIFO      ${f(a)} deliveries/s`);
-  console.log(`(b) unordered         ${f(b)} deliveries/s`);
+  const pct = (x: number, base: number) => `${x >= base ? '+' : ''}${((x / base - 1) * 100).toFixed(1)}%`;
+  console.log(`(a) per-key FIFO      ${f(a.rate)} deliveries/s`);
+  console.log(`(b) unordered         ${f(b.rate)} deliveries/s`);
   console.log(`(c) one in flight     ${f(c)} deliveries/s`);
-  console.log(`a/b ${(a / b).toFixed(2)}   a/c ${(a / c).toFixed(1)}`);
-  console.log(`without delivery records: (a) ${f(a0).trim()}/s, (b) ${f(b0).trim()}/s, a/b ${(a0 / b0).toFixed(2)}; (a) with them ${((a / a0 - 1) * 100).toFixed(1)}%`);
-  console.log(`(a) at ${(a / 2).toFixed(0)}/s (half of peak), ${lat.n} entries: commit->2xx p50 ${lat.p50.toFixed(0)} ms, p99 ${lat.p99.toFixed(0)} ms`);
+  console.log(`a/b ${(a.rate / b.rate).toFixed(2)}   a/c ${(a.rate / c).toFixed(1)}`);
+  console.log(`without delivery records: (a) ${f(a0.rate).trim()}/s, (b) ${f(b0.rate).trim()}/s, a/b ${(a0.rate / b0.rate).toFixed(2)}`);
+  console.log(
+    `relay CPU per delivery with records / without: (a) ${a.cpuUs.toFixed(0)} / ${a0.cpuUs.toFixed(0)} µs (${pct(a.cpuUs, a0.cpuUs)}), ` +
+      `(b) ${b.cpuUs.toFixed(0)} / ${b0.cpuUs.toFixed(0)} µs (${pct(b.cpuUs, b0.cpuUs)})`,
+  );
+  console.log(`(a) at ${(a.rate / 2).toFixed(0)}/s (half of peak), ${lat.n} entries: commit->2xx p50 ${lat.p50.toFixed(0)} ms, p99 ${lat.p99.toFixed(0)} ms`);
   await nc.drain();
 } finally {
   receiver.kill();

@@ -10,7 +10,7 @@ import { createDeliveryRecorder, type DeliveryRecorder } from './delivery-record
 import { kvCursorStore } from './cursor.ts';
 import type { EndpointConfig } from './endpoint.ts';
 import type { FeedSource } from './feed-source.ts';
-import { RELAY_BUCKET, RELAY_DELIVERIES_BUCKET, RELAY_LEASE_GROUP } from './topology.ts';
+import { RELAY_BUCKET, RELAY_LEASE_GROUP } from './topology.ts';
 import { createEndpointWorker, type EndpointWorker, type RelayObserver } from './worker.ts';
 
 export interface RelayDeps {
@@ -50,11 +50,10 @@ export function buildRelay(deps: RelayDeps): Relay {
 
   return {
     async start() {
-      const kvm = new Kvm(nc);
-      const kv = await kvm.open(RELAY_BUCKET);
+      const kv = await new Kvm(nc).open(RELAY_BUCKET);
       const cursors = kvCursorStore(kv);
       const deadLetters = createDeadLetters(nc, kv);
-      if (deps.recordDeliveries !== false) records = createDeliveryRecorder(await kvm.open(RELAY_DELIVERIES_BUCKET), logger);
+      if (deps.recordDeliveries !== false) records = createDeliveryRecorder(nc, logger);
       leases = createShardLeases({
         nc,
         region: RELAY_LEASE_GROUP,
