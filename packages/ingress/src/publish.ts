@@ -72,7 +72,9 @@ export function createEventPublisher(opts: EventPublisherOptions): EventPublishe
     ));
 
   /** Field events and the quarantined body carry the request's trace context, not a span of their own. */
-  function publishRest(parts: Split, raw: Uint8Array, receivedAt: number, parent: Context): Promise<PublishReport> {
+  function publishRest(parts: Split, raw: Uint8Array, receivedAt: number, parent: Context): Promise<unknown> {
+    // Most webhooks are messages and statuses only: nothing more to publish, no promise.
+    if (parts.fields.length === 0 && parts.rejected.length === 0) return Promise.resolve();
     const span = trace.getSpan(parent);
     const meta: EventMeta = { region, receivedAt, ...(span ? traceHeadersOf(span) : {}) };
     const records = parts.fields.map((f) => fieldRecordOf(f, meta));

@@ -79,17 +79,19 @@ export function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions, d
     // would be a JSON line per request on the hot path (~5 % of the CPU here). Retries
     // (duplicates), field events and quarantined parts stay visible at info; every line at debug.
     const notable = stored.duplicates > 0 || parts.fields.length > 0 || parts.rejected.length > 0;
-    (notable ? request.log.info : request.log.debug).call(
-      request.log,
-      {
-        events: parts.events.length,
-        published: stored.published,
-        duplicates: stored.duplicates,
-        fields: parts.fields.map((f) => f.field),
-        quarantined: parts.rejected.length,
-      },
-      'webhook stored',
-    );
+    if (notable || request.log.level === 'debug' || request.log.level === 'trace') {
+      (notable ? request.log.info : request.log.debug).call(
+        request.log,
+        {
+          events: parts.events.length,
+          published: stored.published,
+          duplicates: stored.duplicates,
+          fields: parts.fields.map((f) => f.field),
+          quarantined: parts.rejected.length,
+        },
+        'webhook stored',
+      );
+    }
     return reply
       .type('application/json')
       .send(
