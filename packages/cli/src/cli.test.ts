@@ -21,6 +21,7 @@ async function cli(...argv: string[]) {
 /** Flags each command is known to accept (from its code and the README), not from its definition. */
 const knownFlags: Record<string, string[]> = {
   dev: [
+    '--relay-hold',
     '--regions',
     '--region',
     '--shards',

@@ -1,5 +1,5 @@
 import { Option } from '@commander-js/extra-typings';
-import { DEV_RELAY_ENDPOINT, DEV_RELAY_SECRET, homeOption, httpUrlsArg, intArg, regionOption, regionsOption, webhookSecretArg } from '../options.ts';
+import { DEV_RELAY_ENDPOINT, DEV_RELAY_SECRET, durationArg, homeOption, httpUrlsArg, intArg, regionOption, regionsOption, webhookSecretArg } from '../options.ts';
 import type { Register } from './register.ts';
 
 export const registerDev: Register = (program, runner) => {
@@ -29,6 +29,11 @@ export const registerDev: Register = (program, runner) => {
       new Option('--relay-secret <whsec>', 'Standard Webhooks secret the relay signs with (printed at start)')
         .argParser(webhookSecretArg)
         .default(DEV_RELAY_SECRET, 'a fixed dev secret'),
+    )
+    .addOption(
+      new Option('--relay-hold <duration>', "hold window of the relay's endpoints (e.g. 3s): an older message committed within it goes first").argParser(
+        durationArg,
+      ),
     )
     .addOption(new Option('--store <kind>', 'state store (default mongo when MONGODB_URI is set, else kv)').choices(['kv', 'mongo'] as const))
     .addOption(homeOption())

@@ -68,7 +68,7 @@ async function host(cfg: DevConfig): Promise<void> {
 
     for (const r of plan.regions) consumers.push(sup.start(consumerSpec(cfg, r, urlOf(r.region))));
     for (const r of plan.regions) ingress.push(sup.start(ingressSpec(cfg, r, urlOf(r.region))));
-    if (plan.relayPort !== undefined) relay.push(sup.start(relaySpec(cfg, plan.relayPort, urlOf(plan.regions[0]!.region))));
+    relay.push(sup.start(relaySpec(cfg, plan.relayPort, urlOf(plan.regions[0]!.region))));
     const base = (port: number) => `http://127.0.0.1:${port}`;
     await Promise.all([
       ...relay.map((c) =>

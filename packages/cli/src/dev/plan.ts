@@ -18,7 +18,7 @@ export interface DevConfig {
   natsBin: string;
   logLevel: string;
   /** The relay's endpoints (named dev-1, dev-2, … in this order) and the secret it signs with. */
-  relay: { endpoints: string[]; secret: string };
+  relay: { endpoints: string[]; secret: string; holdMs?: number };
   /** Environment the services start from (PATH, OTEL_*, ...). */
   baseEnv: Record<string, string>;
 }
@@ -34,8 +34,8 @@ export interface RegionPlan {
 
 export interface DevPlan {
   regions: RegionPlan[];
-  /** The relay's /metrics port; none when the store has no feed for it to read (mongo). */
-  relayPort?: number;
+  /** The relay's /metrics port. */
+  relayPort: number;
   natsBasePort: number;
   claims: PortClaim[];
 }
@@ -46,12 +46,6 @@ export interface DevPlan {
  * elects a JetStream meta leader.
  */
 export const superCluster = (cfg: Pick<DevConfig, 'regions'>): boolean => cfg.regions.length > 1;
-
-/**
- * The relay reads the kv store's event log (its change feed); the mongo store has none on
- * NATS, so with it the dev mesh runs no relay.
- */
-export const runsRelay = (cfg: Pick<DevConfig, 'store'>): boolean => cfg.store === 'kv';
 
 /** Port layout: ingress base+i, consumer health base+10+i, relay metrics base+20, NATS from base+100 (harness layout). */
 export const MAX_REGIONS = 10;
@@ -78,8 +72,8 @@ export async function planDev(cfg: DevConfig): Promise<DevPlan> {
   const claims: PortClaim[] = [];
   for (const r of regions) claims.push({ port: r.ingressPort, purpose: `ingress ${r.region}` });
   for (const r of regions) claims.push({ port: r.consumerPort, purpose: `consumer ${r.region} (health)` });
-  const relayPort = runsRelay(cfg) ? cfg.portBase + 2 * MAX_REGIONS : undefined;
-  if (relayPort !== undefined) claims.push({ port: relayPort, purpose: 'relay (metrics)' });
+  const relayPort = cfg.portBase + 2 * MAX_REGIONS;
+  claims.push({ port: relayPort, purpose: 'relay (metrics)' });
   for (const r of regions) {
     const s = r.server;
     claims.push({ port: s.port, purpose: `nats ${r.region} (clients)` });
@@ -87,7 +81,7 @@ export async function planDev(cfg: DevConfig): Promise<DevPlan> {
     if (s.gateway) claims.push({ port: s.gateway.port, purpose: `nats ${r.region} (gateway)` });
     claims.push({ port: s.httpPort, purpose: `nats ${r.region} (monitoring)` });
   }
-  return { regions, ...(relayPort !== undefined ? { relayPort } : {}), natsBasePort, claims };
+  return { regions, relayPort, natsBasePort, claims };
 }
 
 /** Throws a CliError saying how to install nats-server when `bin` does not run. */

@@ -58,7 +58,13 @@ export const devEndpointName = (i: number): string => `dev-${i + 1}`;
 
 /** The mesh's one relay: reads the kv store's event log through the first region's NATS. */
 export function relaySpec(cfg: DevConfig, metricsPort: number, natsUrl: string): ChildSpec {
-  const endpoints = cfg.relay.endpoints.map((url, i) => ({ name: devEndpointName(i), url, secrets: [cfg.relay.secret] }));
+  const { holdMs } = cfg.relay;
+  const endpoints = cfg.relay.endpoints.map((url, i) => ({
+    name: devEndpointName(i),
+    url,
+    secrets: [cfg.relay.secret],
+    ...(holdMs ? { holdMs } : {}),
+  }));
   return {
     name: 'relay',
     command: process.execPath,
@@ -71,6 +77,8 @@ export function relaySpec(cfg: DevConfig, metricsPort: number, natsUrl: string):
       LOG_LEVEL: cfg.logLevel,
       METRICS_PORT: String(metricsPort),
       RELAY_ENDPOINTS: JSON.stringify(endpoints),
+      // With the mongo store the feed is its event log's change stream (RELAY_FEED follows).
+      ...(cfg.mongoUri ? { MONGODB_URI: cfg.mongoUri, MONGODB_DB: cfg.mongoDb } : {}),
     },
     logFile: join(logDir(cfg.home), 'relay.log'),
   };

@@ -17,6 +17,7 @@ export interface DevFlags {
   logLevel?: string;
   relayEndpoint?: string[];
   relaySecret: string;
+  relayHold?: number;
 }
 
 export async function devCommand(ctx: Context, flags: DevFlags): Promise<number> {
@@ -38,7 +39,11 @@ export async function devCommand(ctx: Context, flags: DevFlags): Promise<number>
     mongoDb: ctx.env.MONGODB_DB,
     natsBin: ctx.env.NATS_SERVER_BIN,
     logLevel: flags.logLevel ?? ctx.env.LOG_LEVEL,
-    relay: { endpoints: flags.relayEndpoint ?? [DEV_RELAY_ENDPOINT], secret: flags.relaySecret },
+    relay: {
+      endpoints: flags.relayEndpoint ?? [DEV_RELAY_ENDPOINT],
+      secret: flags.relaySecret,
+      ...(flags.relayHold ? { holdMs: flags.relayHold } : {}),
+    },
     baseEnv: inheritedEnv(),
   };
   if (store === 'mongo' && ctx.env.MONGODB_URI) cfg.mongoUri = ctx.env.MONGODB_URI;
