@@ -107,7 +107,9 @@ export class KeyScheduler {
         item.entry.committedAt - h.entry.committedAt <= this.opts.holdMs,
     );
     if (i < 0) return false;
-    item.entry = { ...item.entry, kind: 'message.received', flags: { ...item.entry.flags, reordered: true } };
+    // In WhatsApp order now, so no longer late: `reordered` says it was committed after the one it precedes.
+    const { late: _late, ...flags } = item.entry.flags ?? {};
+    item.entry = { ...item.entry, kind: 'message.received', flags: { ...flags, reordered: true } };
     item.notBefore = k.queue[i]!.notBefore;
     k.queue.splice(i, 0, item);
     this.consider(k, now);
