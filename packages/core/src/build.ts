@@ -1,6 +1,5 @@
 // A small builder of Cloud API webhook bodies (and of the events the ingress makes of
 // them), for tests and `wamesh simulate`.
-import { CoreError } from './errors.ts';
 import { sequencedEvents } from './split.ts';
 import type { StatusName, WaEvent } from './types.ts';
 
