@@ -300,7 +300,7 @@ function push(out: Split, path: string, event: WaEvent): void {
  */
 export function splitUnder(split: Split, paths: readonly string[]): Split {
   const under = (p: string) => paths.some((q) => q === 'body' || p === q || p.startsWith(`${q}.`));
-  const kept = split.events.flatMap((event, i) => (under(split.eventPaths[i]!) ? [i] : []));
+  const kept = [...split.eventPaths.keys()].filter((i) => under(split.eventPaths[i]!));
   return {
     events: kept.map((i) => split.events[i]!),
     eventPaths: kept.map((i) => split.eventPaths[i]!),
