@@ -45,23 +45,23 @@ export class KvStore extends BatchApplier implements StateStore {
 
   protected readonly writer: EntityWriter = {
     commitMessage: (wamid, next) => casUpdate(this.#b.messages, messageKey(wamid), next, this.#conflict('messages')),
-    commitConversation: async (phoneNumberId, userKey, next) => {
+    commitConversation: (phoneNumberId, userKey, next) => {
       const { conversations } = this.#b;
-      let ids: string[] = [];
-      await casUpdate<Stored<ConversationDoc>>(
+      return casUpdate<Stored<ConversationDoc>>(
         conversations,
         conversationKey(phoneNumberId, userKey),
         async (stored) => {
           const after = await next(stored);
-          ids = allUserIds((after ?? stored)?.ids ?? emptyIds);
+          // An identifier the conversation has not seen yet points at it (`a.` alias, created
+          // once) before the write that adds it: a writer that dies in between leaves an alias
+          // to this user's conversation, never a conversation without its alias. Identifiers
+          // already on the stored document had theirs created then, so the hot path adds none.
+          const seen = new Set(allUserIds(stored?.ids ?? emptyIds));
+          const added = allUserIds(after?.ids ?? emptyIds).filter((id) => id !== userKey && !seen.has(id));
+          await Promise.all(added.map((id) => createOnce(conversations, aliasKey(phoneNumberId, id), userKey)));
           return after;
         },
         this.#conflict('conversations'),
-      );
-      // Every identifier other than the key points at the conversation (created once). After
-      // the commit, on every commit: a writer that died in between leaves it to the redelivery.
-      await Promise.all(
-        ids.filter((id) => id !== userKey).map((id) => createOnce(conversations, aliasKey(phoneNumberId, id), userKey)),
       );
     },
     commitBusiness: (businessId, next) => casUpdate(this.#b.businesses, messageKey(businessId), next, this.#conflict('businesses')),
