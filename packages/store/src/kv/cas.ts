@@ -19,7 +19,7 @@ const conflictWait = backoff([2, 4, 8, 16, 32, 50]);
  * Compare-and-set on the key's revision: read, compute the next value from what is
  * stored, then `create` (no value yet) or `update(…, revision)`. When another writer got
  * there first the write is refused and `next` runs again on what it wrote. `next` returning
- * null (or the stored value) writes nothing.
+ * null writes nothing (batch.ts returns null when neither state nor feed changed).
  */
 export async function casUpdate<D>(
   kv: KV,
@@ -33,7 +33,6 @@ export async function casUpdate<D>(
     const after = await next(stored);
     if (after === null) return;
     const value = JSON.stringify(after);
-    if (stored && JSON.stringify(stored) === value) return;
     try {
       if (entry) await kv.update(key, value, entry.revision);
       else await kv.create(key, value);
